@@ -1,0 +1,79 @@
+"""mlvet: vet machine-learning work for the nine MLOps antipatterns.
+
+The public surface is re-exported here; implementation lives in private modules.
+"""
+
+from __future__ import annotations
+
+from mlvet._config import Settings, config_context, get_settings
+from mlvet._findings import Finding, Location
+from mlvet._scorecard import ScorecardRow, scorecard
+from mlvet._version import __version__
+from mlvet.catalog import Severity, get_rule, rules
+from mlvet.data import (
+    DatasetVersion,
+    Fingerprint,
+    Lineage,
+    dataset_versions,
+    datasets,
+    fingerprint,
+    get_version,
+    identify,
+    infer_schema,
+    lineage,
+    openlineage_events,
+    plot_lineage,
+    register_dataset,
+    row_hashes,
+    step,
+    validate,
+)
+from mlvet.exceptions import (
+    ConfigError,
+    DataQualityError,
+    InputError,
+    LedgerError,
+    MlvetError,
+    NotFoundError,
+)
+from mlvet.ledger import Ledger, open_ledger
+from mlvet.report import render
+
+__all__ = [
+    "ConfigError",
+    "DataQualityError",
+    "DatasetVersion",
+    "Finding",
+    "Fingerprint",
+    "InputError",
+    "Ledger",
+    "LedgerError",
+    "Lineage",
+    "Location",
+    "MlvetError",
+    "NotFoundError",
+    "ScorecardRow",
+    "Settings",
+    "Severity",
+    "__version__",
+    "config_context",
+    "dataset_versions",
+    "datasets",
+    "fingerprint",
+    "get_rule",
+    "get_settings",
+    "get_version",
+    "identify",
+    "infer_schema",
+    "lineage",
+    "open_ledger",
+    "openlineage_events",
+    "plot_lineage",
+    "register_dataset",
+    "render",
+    "row_hashes",
+    "rules",
+    "scorecard",
+    "step",
+    "validate",
+]

@@ -1,0 +1,522 @@
+"""The ``mlvet`` command: one sub-command group per area.
+
+Exit codes: 0 clean, 1 findings (or a broken audit chain), 2 usage or internal error.
+``--exit-zero`` turns 1 into 0 where findings are reported.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import typer.core
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.markup import escape
+from rich.table import Table
+from rich.tree import Tree
+
+from mlvet._findings import Finding
+from mlvet._scorecard import scorecard, scorecard_json
+from mlvet._version import __version__
+from mlvet.catalog import get_antipattern, rule_page, rules
+from mlvet.exceptions import MlvetError
+from mlvet.ledger import Ledger, upgrade
+from mlvet.report import render
+
+__all__ = ["app", "main"]
+
+console = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+class _Group(typer.core.TyperGroup):
+    """Turns mlvet's own errors into a clear message and exit code 2."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MlvetError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(2) from exc
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="mlvet",
+    help="Vet machine-learning work for the nine MLOps antipatterns.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Create and migrate the ledger.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
+catalog_app = typer.Typer(help="Datasets, versions and their assertions.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
+app.add_typer(catalog_app, name="catalog")
+
+
+DbOpt = Annotated[
+    str | None,
+    typer.Option("--db", envvar="MLVET_DB_URL", help="Ledger URL (default ./.mlvet/ledger.db)."),
+]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="text, json or sarif.")]
+ExitZero = Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")]
+
+
+def _ledger(db: str | None, *, create: bool | None = None) -> Ledger:
+    return Ledger(db, create=create)
+
+
+def _exit_for(findings: list[Finding] | bool, exit_zero: bool) -> None:
+    bad = bool(findings)
+    raise typer.Exit(0 if exit_zero or not bad else 1)
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Print the version.")] = False,
+) -> None:
+    if version:
+        console.print(f"mlvet {__version__}")
+        raise typer.Exit(0)
+
+
+# --- rules ----------------------------------------------------------------------------
+@app.command("rules")
+def rules_cmd(fmt: FormatOpt = "text") -> None:
+    """List every finding code."""
+    items = rules()
+    if fmt == "json":
+        data = [
+            {
+                "code": r.code,
+                "name": r.name,
+                "antipattern": get_antipattern(r.family).name,
+                "kind": r.kind,
+                "severity": r.severity.value,
+                "message": r.message,
+                "fix": r.fix,
+            }
+            for r in items
+        ]
+        console.print_json(json.dumps(data))
+        return
+    table = Table("code", "name", "antipattern", "kind", "severity", "message")
+    for r in items:
+        table.add_row(
+            r.code, r.name, get_antipattern(r.family).name, r.kind, r.severity.value, r.message
+        )
+    console.print(table)
+
+
+@app.command("explain")
+def explain_cmd(code: str) -> None:
+    """Print the page of a finding code (What it does / Why is this bad? / ...)."""
+    page = rule_page(code)
+    if sys.stdout.isatty():
+        console.print(Markdown(page))
+    else:
+        typer.echo(page)
+
+
+# --- db -------------------------------------------------------------------------------
+@db_app.command("upgrade")
+def db_upgrade(db: DbOpt = None, revision: str = "head") -> None:
+    """Create the ledger or migrate it to the newest schema revision."""
+    led = _ledger(db, create=True)
+    before, after = upgrade(led, revision)
+    console.print(f"{led.display_url}: schema {before or '(new)'} -> {after}")
+
+
+@db_app.command("current")
+def db_current(db: DbOpt = None) -> None:
+    """Print the ledger's schema revision."""
+    from mlvet.ledger import current_revision, head_revision
+
+    led = _ledger(db)
+    console.print(
+        f"{led.display_url}: revision {current_revision(led)} (code expects {head_revision()})"
+    )
+
+
+# --- audit ----------------------------------------------------------------------------
+@audit_app.command("verify")
+def audit_verify(
+    db: DbOpt = None,
+    expect_head: Annotated[
+        str | None, typer.Option(help="A head hash kept outside the ledger (mlvet audit head).")
+    ] = None,
+    fmt: FormatOpt = "text",
+) -> None:
+    """Walk the hash chain and every recorded row; exit 1 at the first sign of tampering."""
+    led = _ledger(db)
+    report = led.verify(expect_head=expect_head)
+    if fmt == "json":
+        typer.echo(
+            json.dumps(
+                {
+                    "ok": report.ok,
+                    "events": report.n_events,
+                    "rows_checked": report.n_rows_checked,
+                    "head_seq": report.head_seq,
+                    "head_hash": report.head_hash,
+                    "problems": [p.__dict__ for p in report.problems],
+                },
+                indent=2,
+            )
+        )
+    elif report.ok:
+        console.print(
+            f"[green]OK[/green] {report.n_events} events, {report.n_rows_checked} rows verified; "
+            f"head {report.head_seq} {report.head_hash}"
+        )
+    else:
+        first = report.first
+        assert first is not None
+        console.print(f"[red]BROKEN[/red] first broken: {first.describe()}")
+        for p in report.problems[1:]:
+            console.print(f"  also: {p.describe()}")
+        console.print(
+            "  help: restore the ledger from a trusted backup; see `mlvet explain DC301`."
+        )
+    raise typer.Exit(0 if report.ok else 1)
+
+
+@audit_app.command("head")
+def audit_head(db: DbOpt = None) -> None:
+    """Print the chain head (keep it elsewhere; pass it to verify --expect-head)."""
+    seq, digest = _ledger(db).head()
+    typer.echo(f"{seq} {digest}")
+
+
+@audit_app.command("log")
+def audit_log(db: DbOpt = None, limit: int = 20) -> None:
+    """Show the newest events of the audit trail."""
+    led = _ledger(db)
+    seq, _ = led.head()
+    events = led.events(after=max(0, seq - limit))
+    table = Table("seq", "time", "actor", "kind", "entity", "hash")
+    for e in events:
+        table.add_row(
+            str(e["seq"]),
+            e["created_at"],
+            e["actor"],
+            e["kind"],
+            f"{e['entity'] or ''} {e['entity_id'] or ''}",
+            e["hash"][:12],
+        )
+    console.print(table)
+
+
+# --- catalog --------------------------------------------------------------------------
+@catalog_app.command("list")
+def catalog_list(db: DbOpt = None, fmt: FormatOpt = "text") -> None:
+    """Every dataset with its newest version."""
+    from mlvet.data import datasets
+
+    items = datasets(ledger=_ledger(db))
+    if fmt == "json":
+        typer.echo(json.dumps(items, indent=2))
+        return
+    table = Table("dataset", "latest", "versions", "quarantined", "description")
+    for d in items:
+        q = str(d["quarantined"])
+        table.add_row(
+            d["name"],
+            f"@{d['latest']}",
+            str(d["versions"]),
+            f"[red]{q}[/red]" if d["quarantined"] else q,
+            d["description"],
+        )
+    console.print(table)
+
+
+def _read_file(path: Path) -> Any:
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    if not path.is_file():
+        raise MlvetError(f"{path} is not a file.")
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        return pq.read_table(path)
+    if suffix in (".csv", ".tsv"):
+        opts = pcsv.ParseOptions(delimiter="\t" if suffix == ".tsv" else ",")
+        return pcsv.read_csv(path, parse_options=opts)
+    raise MlvetError(f"Cannot read {path.name}: use a .parquet, .csv or .tsv file.")
+
+
+@catalog_app.command("register")
+def catalog_register(
+    path: Path,
+    name: Annotated[str, typer.Option(help="Dataset name.")],
+    inputs: Annotated[
+        list[str] | None, typer.Option("--input", help="NAME@VERSION it derives from.")
+    ] = None,
+    produced_by: Annotated[str | None, typer.Option(help="The step that produced it.")] = None,
+    db: DbOpt = None,
+) -> None:
+    """Register a Parquet or CSV file as a dataset version."""
+    from mlvet.data import register_dataset
+
+    v = register_dataset(
+        _read_file(path),
+        name,
+        inputs=inputs or [],
+        produced_by=produced_by,
+        uri=str(path.resolve()),
+        ledger=_ledger(db),
+        strict=False,
+    )
+    console.print(f"{v.ref} {v.status} {v.n_rows:,} rows x {v.n_columns} columns {v.fingerprint}")
+    if v.findings:
+        typer.echo(render(v.findings))
+    raise typer.Exit(1 if v.quarantined else 0)
+
+
+@catalog_app.command("show")
+def catalog_show(ref: str, db: DbOpt = None, fmt: FormatOpt = "text") -> None:
+    """One dataset version: fingerprints, columns, profile, status and findings."""
+    from mlvet.data import get_version
+
+    led = _ledger(db)
+    v = get_version(ref, ledger=led)
+    found = _findings_for(led, version_id=v.id)
+    if fmt == "json":
+        body = {
+            k: getattr(v, k)
+            for k in (
+                "name",
+                "version",
+                "fingerprint",
+                "rowset_fingerprint",
+                "n_rows",
+                "n_columns",
+                "columns",
+                "profile",
+                "status",
+                "created_at",
+                "run_id",
+                "uri",
+                "schema_version",
+            )
+        }
+        body["findings"] = [f.to_dict() for f in found]
+        typer.echo(json.dumps(body, indent=2, ensure_ascii=False))
+        return
+    status = f"[red]{v.status}[/red]" if v.quarantined else f"[green]{v.status}[/green]"
+    console.print(f"[bold]{v.ref}[/bold] {status}  {v.n_rows:,} rows x {v.n_columns} columns")
+    console.print(f"  fingerprint         {v.fingerprint}")
+    console.print(f"  rowset fingerprint  {v.rowset_fingerprint}")
+    console.print(f"  recorded            {v.created_at}   schema v{v.schema_version or '-'}")
+    table = Table("column", "type", "nulls", "distinct", "min", "median", "max")
+    for c in v.columns:
+        p = v.profile["columns"].get(c["name"], {})
+        table.add_row(
+            c["name"],
+            c["type"],
+            str(p.get("null_count", "")),
+            str(p.get("n_unique", "")),
+            _fmt(p.get("min")),
+            _fmt((p.get("quantiles") or {}).get("0.5")),
+            _fmt(p.get("max")),
+        )
+    console.print(table)
+    if found:
+        typer.echo(render(found))
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _findings_for(
+    led: Ledger, *, version_id: int | None = None, family: str | None = None
+) -> list[Finding]:
+    from sqlalchemy import select
+
+    from mlvet.ledger import _schema as s
+
+    f = s.findings
+    q = select(f).where(f.c.status == "open").order_by(f.c.id)
+    if version_id is not None:
+        q = q.where(f.c.dataset_version_id == version_id)
+    if family is not None:
+        q = q.where(f.c.family == family.upper())
+    with led.connect() as conn:
+        rows = conn.execute(q).mappings().all()
+    return [
+        Finding.from_dict(
+            {
+                **r,
+                "location": json.loads(r["location_json"]),
+                "evidence": json.loads(r["evidence_json"]),
+            }
+        )
+        for r in rows
+    ]
+
+
+@app.command("findings")
+def findings_cmd(
+    db: DbOpt = None,
+    family: Annotated[str | None, typer.Option(help="Only this family, e.g. DC.")] = None,
+    fmt: FormatOpt = "text",
+    exit_zero: ExitZero = False,
+) -> None:
+    """Open findings recorded in the ledger (text, JSON or SARIF)."""
+    found = _findings_for(_ledger(db), family=family)
+    typer.echo(render(found, fmt))
+    _exit_for(found, exit_zero)
+
+
+# --- lineage --------------------------------------------------------------------------
+@app.command("lineage")
+def lineage_cmd(
+    ref: str,
+    db: DbOpt = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="tree, json or openlineage.")] = "tree",
+    plot: Annotated[Path | None, typer.Option(help="Also draw the graph to this PNG.")] = None,
+    namespace: str = "mlvet",
+) -> None:
+    """The lineage of NAME[@VERSION]: upstream and downstream, with each step's code."""
+    from mlvet.data import lineage, openlineage_events, plot_lineage
+
+    led = _ledger(db)
+    if fmt == "openlineage":
+        typer.echo(json.dumps(openlineage_events(ref, namespace=namespace, ledger=led), indent=2))
+    else:
+        graph = lineage(ref, ledger=led)
+        if fmt == "json":
+            typer.echo(
+                json.dumps(
+                    {
+                        "root": graph.root.ref,
+                        "nodes": {
+                            str(i): {"ref": n.ref, "status": n.status, "fingerprint": n.fingerprint}
+                            for i, n in graph.nodes.items()
+                        },
+                        "edges": [
+                            {
+                                "parent": graph.nodes[p].ref,
+                                "child": graph.nodes[c].ref,
+                                "step": graph.step_label(r),
+                            }
+                            for p, c, r in graph.edges
+                        ],
+                    },
+                    indent=2,
+                )
+            )
+        elif fmt == "tree":
+            console.print(_lineage_tree(graph))
+        else:
+            raise MlvetError(f"Unknown lineage format {fmt!r}; choose tree, json or openlineage.")
+    if plot is not None:
+        out = plot_lineage(ref, plot, ledger=led)
+        err.print(f"lineage plot written to {out}")
+
+
+def _label(v: Any) -> str:
+    mark = " [red](quarantined)[/red]" if v.quarantined else ""
+    return f"[bold]{v.ref}[/bold]{mark} {v.n_rows:,} rows {v.fingerprint[:12]}"
+
+
+def _lineage_tree(graph: Any) -> Tree:
+    root = Tree(_label(graph.root))
+    up = root.add("[dim]upstream[/dim]")
+
+    def add_up(node: Tree, vid: int, seen: frozenset[int]) -> None:
+        for parent, run_id in graph.parents(vid):
+            if parent.id not in seen:
+                child = node.add(f"{_label(parent)} [dim]-> {graph.step_label(run_id)}[/dim]")
+                add_up(child, parent.id, seen | {parent.id})
+
+    def add_down(node: Tree, vid: int, seen: frozenset[int]) -> None:
+        for child_v, run_id in graph.children(vid):
+            if child_v.id not in seen:
+                child = node.add(f"[dim]{graph.step_label(run_id)} ->[/dim] {_label(child_v)}")
+                add_down(child, child_v.id, seen | {child_v.id})
+
+    add_up(up, graph.root.id, frozenset({graph.root.id}))
+    down = root.add("[dim]downstream[/dim]")
+    add_down(down, graph.root.id, frozenset({graph.root.id}))
+    return root
+
+
+# --- scorecard ------------------------------------------------------------------------
+_STATUS_STYLE = {"violated": "red", "at risk": "yellow", "guarded": "green", "not checked": "dim"}
+
+
+@app.command("scorecard")
+def scorecard_cmd(db: DbOpt = None, fmt: FormatOpt = "text", exit_zero: ExitZero = False) -> None:
+    """All nine antipatterns with their status, from what the ledger records."""
+    rows = scorecard(ledger=_ledger(db))
+    if fmt == "json":
+        typer.echo(scorecard_json(rows))
+    else:
+        console.print(scorecard_table(rows))
+    _exit_for([r for r in rows if r.status == "violated"], exit_zero)  # type: ignore[arg-type]
+
+
+def scorecard_table(rows: list[Any]) -> Table:
+    table = Table("code", "antipattern", "status", "open", "note", title="mlvet scorecard")
+    stage = None
+    for r in rows:
+        if r.stage != stage:
+            stage = r.stage
+            table.add_section()
+            table.add_row("", f"[bold]{stage}[/bold]", "", "", "")
+        style = _STATUS_STYLE[r.status]
+        table.add_row(
+            r.family,
+            r.name,
+            f"[{style}]{r.status}[/{style}]",
+            f"{r.errors}E {r.warnings}W",
+            escape(r.note),
+        )
+    return table
+
+
+# --- demo -----------------------------------------------------------------------------
+@app.command("demo")
+def demo_cmd(
+    db: Annotated[str | None, typer.Option("--db", help="Ledger URL for the demo.")] = None,
+    out: Annotated[Path, typer.Option(help="Folder for the demo's ledger and plots.")] = Path(
+        ".mlvet/demo"
+    ),
+) -> None:
+    """Tell the paper's case study end to end on bundled synthetic data."""
+    from mlvet.demo import run_demo
+
+    run_demo(db_url=db, out=out, console=console)
+
+
+def main() -> None:
+    """Entry point: map mlvet's errors to exit code 2 with a clear message."""
+    try:
+        rv = app(standalone_mode=False)
+    except MlvetError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        sys.exit(2)
+    except (typer.Abort, KeyboardInterrupt):
+        err.print("aborted")
+        sys.exit(2)
+    except Exception as exc:  # click usage errors and anything unexpected
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(2)
+        err.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc}")
+        sys.exit(2)
+    sys.exit(rv if isinstance(rv, int) else 0)

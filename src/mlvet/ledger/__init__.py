@@ -1,0 +1,20 @@
+"""The ledger: the one store of record, with a hash-chained audit trail."""
+
+from __future__ import annotations
+
+from mlvet.ledger._chain import ChainProblem, VerifyReport, canonical_json
+from mlvet.ledger._ledger import Ledger, Tx, now_iso, open_ledger
+from mlvet.ledger._migrate import current_revision, head_revision, upgrade
+
+__all__ = [
+    "ChainProblem",
+    "Ledger",
+    "Tx",
+    "VerifyReport",
+    "canonical_json",
+    "current_revision",
+    "head_revision",
+    "now_iso",
+    "open_ledger",
+    "upgrade",
+]
