@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import threading
+import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -221,6 +222,7 @@ class Ledger:
             self.engine = _sqlite_engine(self.url)
         else:
             self.engine = create_engine(self.url, pool_pre_ping=True, pool_size=2, max_overflow=4)
+        weakref.finalize(self, self.engine.dispose)  # close pooled connections with the ledger
         from mlvet.ledger._migrate import ensure_current
 
         ensure_current(self, create=self.backend == "sqlite" if create is None else create)
@@ -315,7 +317,14 @@ class Ledger:
         return report
 
     def dispose(self) -> None:
+        """Close every pooled connection (the ledger stays usable; it reconnects)."""
         self.engine.dispose()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.dispose()
 
 
 def _check_head(
