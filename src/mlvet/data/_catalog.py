@@ -438,9 +438,11 @@ def register_dataset(
             )
         ).scalar()
         version = int(previous or 0) + 1
+        created_at = now_iso()
         version_id = tx.insert(
             s.dataset_versions,
             {
+                "created_at": created_at,
                 "dataset_id": dataset_id,
                 "version": version,
                 "fingerprint": fp.fingerprint,
@@ -472,7 +474,7 @@ def register_dataset(
             columns=columns,
             profile=json.loads(canonical_json(prof)),
             status=status,
-            created_at=now_iso(),
+            created_at=created_at,
             run_id=run_id,
             uri=uri,
             schema_version=schema_version,

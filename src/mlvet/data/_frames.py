@@ -73,6 +73,8 @@ def _pandas_prepare(frame: Any) -> Any:
         out = out.copy(deep=False)
         out.index = out.index.set_names(level_names)
         out = out.reset_index()
+    elif not isinstance(index, pd.RangeIndex) or index.start != 0 or index.step != 1:
+        out = out.reset_index(drop=True)
     return out
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import narwhals as nw
+import numpy as np
 
 from mlvet.data._frames import Frame, canonical_type
 
@@ -57,7 +58,8 @@ def profile(frame: Frame) -> dict[str, Any]:
     df = frame.nw
     tags = {f.name: canonical_type(f.type, f.name) for f in frame.arrow.schema}
     exprs = [e for name, tag in tags.items() for e in _exprs(name, tag)]
-    result = df.select(exprs)
+    with np.errstate(invalid="ignore", over="ignore"):  # inf allowed in by the caller
+        result = df.select(exprs)
     stats = dict(zip(result.columns, result.row(0), strict=True))
     columns: dict[str, dict[str, Any]] = {name: {"type": tag} for name, tag in tags.items()}
     for key, value in stats.items():
