@@ -89,7 +89,11 @@ def test_row_hashes_find_duplicates() -> None:
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(
-        st.tuples(st.integers(-(2**40), 2**40), st.text(max_size=8), st.floats(allow_nan=False, allow_infinity=False)),
+        st.tuples(
+            st.integers(-(2**40), 2**40),
+            st.text(max_size=8),
+            st.floats(allow_nan=False, allow_infinity=False),
+        ),
         min_size=1,
         max_size=30,
     ),
@@ -100,7 +104,9 @@ def test_shuffle_property(rows: list[tuple[int, str, float]], rnd: object) -> No
     perm = list(range(len(df)))
     rnd.shuffle(perm)  # type: ignore[attr-defined]
     shuffled = df.iloc[perm]
-    assert mlvet.fingerprint(df).rowset_fingerprint == mlvet.fingerprint(shuffled).rowset_fingerprint
+    assert (
+        mlvet.fingerprint(df).rowset_fingerprint == mlvet.fingerprint(shuffled).rowset_fingerprint
+    )
     assert mlvet.fingerprint(df).fingerprint == mlvet.fingerprint(pl.from_pandas(df)).fingerprint
 
 
@@ -134,8 +140,13 @@ def test_bad_names(sqlite_url: str, name: object) -> None:
 
 def test_unicode_names_and_inf_opt_in(sqlite_url: str) -> None:
     df = pd.DataFrame({"montant_€": [1.0, np.inf], "标签": ["ja", "nein"]})
-    v = mlvet.register_dataset(df, "règlements-échoués_日本", allow_inf=True, produced_by="t", ledger=sqlite_url)
-    assert mlvet.get_version("règlements-échoués_日本@1", ledger=sqlite_url).fingerprint == v.fingerprint
+    v = mlvet.register_dataset(
+        df, "règlements-échoués_日本", allow_inf=True, produced_by="t", ledger=sqlite_url
+    )
+    assert (
+        mlvet.get_version("règlements-échoués_日本@1", ledger=sqlite_url).fingerprint
+        == v.fingerprint
+    )
     assert [c["name"] for c in v.columns] == ["montant_€", "标签"]
 
 
@@ -149,7 +160,10 @@ def test_register_is_idempotent_and_versions_change(ledger_url: str) -> None:
     changed.loc[0, "volume"] += 1
     v2 = mlvet.register_dataset(changed, "fails", produced_by="extract", ledger=ledger_url)
     assert v2.version == 2 and v2.fingerprint != v1.fingerprint
-    assert [v.ref for v in mlvet.dataset_versions("fails", ledger=ledger_url)] == ["fails@1", "fails@2"]
+    assert [v.ref for v in mlvet.dataset_versions("fails", ledger=ledger_url)] == [
+        "fails@1",
+        "fails@2",
+    ]
     assert v1.profile["columns"]["volume"]["type"] == "float"
     assert v1.profile["columns"]["tenor"]["top"][0][1] >= 1
     assert mlvet.open_ledger(ledger_url).verify().ok
@@ -171,7 +185,9 @@ def test_step_records_lineage_and_code(ledger_url: str) -> None:
     clean = mlvet.step("clean", ledger=ledger_url)(produce_clean)(raw)
     assert len(clean) < len(raw)
     graph = mlvet.lineage("clean", ledger=ledger_url)
-    assert [(graph.nodes[p].ref, graph.nodes[c].ref) for p, c, _ in graph.edges] == [("raw@1", "clean@1")]
+    assert [(graph.nodes[p].ref, graph.nodes[c].ref) for p, c, _ in graph.edges] == [
+        ("raw@1", "clean@1")
+    ]
     code = graph.runs[graph.edges[0][2]]["code_ref"]  # type: ignore[index]
     assert code["function"] == "produce_clean"
     assert len(code["source_sha256"]) == 64 and code["line"] > 0
@@ -226,7 +242,9 @@ def test_quarantine_lists_every_failure_grouped_by_reason(ledger_url: str) -> No
     version = info.value.version
     assert version.quarantined and mlvet.get_version("daily@2", ledger=ledger_url).quarantined
     with pytest.raises(DataQualityError) as derived:
-        mlvet.register_dataset(ref.head(5), "derived", inputs=["daily@2"], produced_by="t", ledger=ledger_url)
+        mlvet.register_dataset(
+            ref.head(5), "derived", inputs=["daily@2"], produced_by="t", ledger=ledger_url
+        )
     assert derived.value.findings[-1].code == "DC202"
     assert mlvet.open_ledger(ledger_url).verify().ok
 
@@ -235,7 +253,9 @@ def test_wrong_type_is_a_schema_finding(sqlite_url: str) -> None:
     ref = _frame()
     schema = mlvet.infer_schema(ref)
     bad = ref.assign(volume=ref["volume"].astype(str))
-    v = mlvet.register_dataset(bad, "typed", schema=schema, produced_by="t", strict=False, ledger=sqlite_url)
+    v = mlvet.register_dataset(
+        bad, "typed", schema=schema, produced_by="t", strict=False, ledger=sqlite_url
+    )
     assert v.quarantined
     dtype = [f for f in v.findings if f.code == "DC102"]
     assert dtype[0].evidence == {"expected": "float", "actual": "string"}

@@ -167,8 +167,12 @@ def test_rehashed_edit_breaks_the_next_link(ledger_url: str) -> None:
         row = conn.execute(select(s.events).where(s.events.c.seq == 3)).mappings().one()
         payload = '{"i":-1}'
         forged = event_hash(
-            prev_hash=row["prev_hash"], kind=row["kind"], entity=row["entity"],
-            entity_id=row["entity_id"], actor=row["actor"], created_at=row["created_at"],
+            prev_hash=row["prev_hash"],
+            kind=row["kind"],
+            entity=row["entity"],
+            entity_id=row["entity_id"],
+            actor=row["actor"],
+            created_at=row["created_at"],
             payload=payload,
         )
         conn.execute(

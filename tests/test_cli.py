@@ -1,0 +1,119 @@
+"""The command line, driven through Typer's runner: exit codes and output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+import mlvet
+from mlvet.cli import app
+
+runner = CliRunner()
+
+
+def _seed(url: str) -> None:
+    ref = pd.DataFrame({"cusip": ["A", "B", "C", "D"], "vol": [1.0, 2.0, 3.0, 4.0]})
+    mlvet.register_dataset(
+        ref, "fails", schema=mlvet.infer_schema(ref), produced_by="extract", ledger=url
+    )
+    bad = ref.assign(vol=[-1.0, 2.0, 3.0, 4.0])
+    mlvet.register_dataset(bad, "fails", produced_by="manual", strict=False, ledger=url)
+
+
+def test_rules_and_explain() -> None:
+    out = runner.invoke(app, ["rules"], terminal_width=200)
+    assert out.exit_code == 0 and "DC101" in out.output and "DC302" in out.output
+    data = json.loads(runner.invoke(app, ["rules", "--format", "json"]).output)
+    assert {d["code"] for d in data} == {r.code for r in mlvet.rules()}
+    page = runner.invoke(app, ["explain", "dc103"])
+    assert page.exit_code == 0 and "## Why is this bad?" in page.output
+    bad = runner.invoke(app, ["explain", "XX123"])
+    assert bad.exit_code == 2 and "mlvet rules" in bad.output
+
+
+def test_audit_verify_exit_codes(sqlite_url: str) -> None:
+    _seed(sqlite_url)
+    ok = runner.invoke(app, ["audit", "verify", "--db", sqlite_url])
+    assert ok.exit_code == 0 and "OK" in ok.output
+    head = runner.invoke(app, ["audit", "head", "--db", sqlite_url]).output.split()
+    led = mlvet.open_ledger(sqlite_url)
+    with led.engine.begin() as conn:
+        conn.execute(text("UPDATE events SET actor = 'mallory' WHERE seq = 2"))
+    broken = runner.invoke(app, ["audit", "verify", "--db", sqlite_url], terminal_width=200)
+    assert broken.exit_code == 1 and "event 2" in broken.output and "edited" in broken.output
+    js = json.loads(
+        runner.invoke(app, ["audit", "verify", "--db", sqlite_url, "-f", "json"]).output
+    )
+    assert js["ok"] is False and js["problems"][0]["seq"] == 2
+    assert len(head) == 2 and len(head[1]) == 64
+    log = runner.invoke(app, ["audit", "log", "--db", sqlite_url], terminal_width=200)
+    assert log.exit_code == 0 and "datasets" in log.output and head[1][:12] in log.output
+
+
+def test_catalog_lineage_findings_scorecard(sqlite_url: str, tmp_path: Path) -> None:
+    _seed(sqlite_url)
+    listing = runner.invoke(app, ["catalog", "list", "--db", sqlite_url], terminal_width=200)
+    assert listing.exit_code == 0 and "fails" in listing.output
+    show = json.loads(
+        runner.invoke(app, ["catalog", "show", "fails@2", "--db", sqlite_url, "-f", "json"]).output
+    )
+    assert show["status"] == "quarantined" and show["findings"][0]["code"] == "DC104"
+    missing = runner.invoke(app, ["catalog", "show", "nope", "--db", sqlite_url])
+    assert missing.exit_code == 2 and "No dataset version" in missing.output
+    found = runner.invoke(app, ["findings", "--db", sqlite_url, "-f", "sarif"])
+    assert found.exit_code == 1 and json.loads(found.output)["version"] == "2.1.0"
+    assert runner.invoke(app, ["findings", "--db", sqlite_url, "--exit-zero"]).exit_code == 0
+    tree = runner.invoke(
+        app, ["lineage", "fails@1", "--db", sqlite_url, "--plot", str(tmp_path / "l.png")]
+    )
+    assert tree.exit_code == 0 and "fails@1" in tree.output and (tmp_path / "l.png").exists()
+    ol = json.loads(
+        runner.invoke(app, ["lineage", "fails@1", "--db", sqlite_url, "-f", "openlineage"]).output
+    )
+    assert ol[0]["eventType"] == "COMPLETE"
+    card = json.loads(runner.invoke(app, ["scorecard", "--db", sqlite_url, "-f", "json"]).output)
+    dc = next(r for r in card if r["family"] == "DC")
+    assert dc["status"] == "guarded" and dc["caught"] == 1  # quarantined = caught
+    assert {r["status"] for r in card if r["family"] != "DC"} == {"not checked"}
+
+
+def test_register_a_file(sqlite_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "fails.csv"
+    pd.DataFrame({"a": [1, 2], "b": ["x", "y"]}).to_csv(path, index=False)
+    out = runner.invoke(
+        app, ["catalog", "register", str(path), "--name", "fails", "--db", sqlite_url]
+    )
+    assert out.exit_code == 0 and "fails@1 active" in out.output
+    bad = runner.invoke(
+        app, ["catalog", "register", str(tmp_path / "x.xlsx"), "--name", "f", "--db", sqlite_url]
+    )
+    assert bad.exit_code == 2 and "not a file" in bad.output
+
+
+def test_db_upgrade_creates_a_postgres_ledger(pg_url: str) -> None:
+    out = runner.invoke(app, ["db", "upgrade", "--db", pg_url])
+    assert out.exit_code == 0 and "-> 0001" in out.output
+    assert runner.invoke(app, ["audit", "verify", "--db", pg_url]).exit_code == 0
+
+
+@pytest.mark.slow
+def test_demo_tells_chapter_one(tmp_path: Path) -> None:
+    out = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo")], terminal_width=160)
+    assert out.exit_code == 0, out.output
+    assert "QUARANTINED" in out.output and "DC202" in out.output and "verified" in out.output
+    assert (tmp_path / "demo" / "lineage.png").exists()
+    events = json.loads((tmp_path / "demo" / "openlineage.json").read_text())
+    assert {e["job"]["name"] for e in events} == {
+        "extract_settlement_data",
+        "clean_settlement_data",
+        "build_features",
+    }
+    url = f"sqlite:///{tmp_path / 'demo' / 'ledger.db'}"
+    assert mlvet.open_ledger(url).verify().ok
+    card = {r.family: r.status for r in mlvet.scorecard(ledger=url)}
+    assert card["DC"] == "guarded" and card["DL"] == "not checked"
