@@ -240,6 +240,8 @@ def test_quarantine_lists_every_failure_grouped_by_reason(ledger_url: str) -> No
     negative = next(f for f in info.value.findings if "greater_than" in f.message)
     assert negative.evidence["rows"] == [1, 2, 3] and negative.location.field == "volume"
     version = info.value.version
+    with pytest.raises(DataQualityError, match="QUARANTINED"):  # the same bad data again
+        mlvet.register_dataset(bad, "daily", produced_by="manual", ledger=ledger_url)
     assert version.quarantined and mlvet.get_version("daily@2", ledger=ledger_url).quarantined
     with pytest.raises(DataQualityError) as derived:
         mlvet.register_dataset(

@@ -512,9 +512,7 @@ def main() -> None:
         err.print("aborted")
         sys.exit(2)
     except Exception as exc:  # click usage errors and anything unexpected
-        import click
-
-        if isinstance(exc, click.ClickException):
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):  # a click UsageError
             exc.show()
             sys.exit(2)
         err.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc}")

@@ -358,7 +358,15 @@ def register_dataset(
                 .where(s.dataset_versions.c.fingerprint == fp.fingerprint)
             ).first()
             if existing is not None:
-                return _version_from_row(existing, clean)
+                known = _version_from_row(existing, clean)
+                if known.quarantined and strict:
+                    raise DataQualityError(
+                        f"This data is {known.ref}, which is QUARANTINED; fix it and register "
+                        f"the repaired data (see `mlvet catalog show {known.ref}`).",
+                        findings=(),
+                        version=known,
+                    )
+                return known
             dataset_id = ds.id
         else:
             dataset_id = tx.insert(s.datasets, {"name": clean, "description": description or ""})
