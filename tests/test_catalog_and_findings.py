@@ -85,7 +85,7 @@ def test_finding_fills_from_the_catalog() -> None:
     assert (f.family, f.kind, f.severity.value) == ("DC", "quality", "error")
     assert f.antipattern == "Data Crisis as a Service"
     assert f.fix == get_rule("DC103").fix
-    assert f.evidence["x"] == "nan"
+    assert f.evidence["x"] == "NaN"
     assert Finding.from_dict(json.loads(f.to_json())) == f
     with pytest.raises(InputError):
         Finding.of("DC103", "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing as mp
 import os
 import signal
@@ -79,7 +80,7 @@ def test_events_chain_and_verify(ledger_url: str) -> None:
     events = led.events()
     assert [e["seq"] for e in events] == [1, 2, 3, 4, 5, 6]
     assert events[0]["prev_hash"] == GENESIS
-    for prev, cur in zip(events, events[1:], strict=False):
+    for prev, cur in itertools.pairwise(events):
         assert cur["prev_hash"] == prev["hash"]
     assert events[2]["payload"] == {"i": 2, "note": "ünïcode ✓"}
     report = led.verify()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlvet._json import jsonable
 from mlvet.catalog import Severity, get_antipattern, get_rule
 from mlvet.exceptions import InputError
 
@@ -59,21 +59,6 @@ class Location:
         return " ".join(parts) or "-"
 
 
-def _jsonable(value: Any) -> Any:
-    """Evidence as plain JSON values; non-finite floats become strings."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else repr(value)
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_jsonable(v) for v in value]
-    if value is None or isinstance(value, str | int | bool):
-        return value
-    if hasattr(value, "item"):  # numpy scalars
-        return _jsonable(value.item())
-    return str(value)
-
-
 @dataclass(frozen=True)
 class Finding:
     """One antipattern found: a small immutable record.
@@ -114,7 +99,7 @@ class Finding:
             message=message,
             fix=fix or rule.fix,
             location=location or Location(),
-            evidence=_jsonable(dict(evidence or {})),
+            evidence=jsonable(dict(evidence or {})),
         )
 
     @property

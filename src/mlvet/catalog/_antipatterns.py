@@ -9,7 +9,7 @@ leakage and the recommendations below are the vocabulary of every finding mlvet 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 __all__ = [
     "PAPER",
@@ -21,7 +21,7 @@ __all__ = [
 PAPER = "Muralidhar et al., 'Using AntiPatterns to avoid MLOps Mistakes', arXiv:2107.00079 (2021)"
 
 
-class Stage(str, Enum):
+class Stage(StrEnum):
     """The stage of the ML life cycle in which the paper places an antipattern."""
 
     DESIGN = "design & development"

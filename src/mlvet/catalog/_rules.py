@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 __all__ = ["Rule", "Severity"]
 
 CODE_RE = re.compile(r"^(?P<family>[A-Z]{2})(?P<number>\d{3})$")
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How bad a finding is. ``error`` fails a gate; ``info`` never does."""
 
     ERROR = "error"

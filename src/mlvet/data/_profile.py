@@ -13,6 +13,7 @@ from typing import Any
 import narwhals as nw
 import numpy as np
 
+from mlvet._json import jsonable
 from mlvet.data._frames import Frame, canonical_type
 
 __all__ = ["QUANTILES", "profile"]
@@ -45,14 +46,6 @@ def _exprs(name: str, tag: str) -> list[nw.Expr]:
     return out
 
 
-def _scalar(value: Any) -> Any:
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    if hasattr(value, "item"):
-        return value.item()
-    return value
-
-
 def profile(frame: Frame) -> dict[str, Any]:
     """The profile of a validated frame (see the module docstring)."""
     df = frame.nw
@@ -65,9 +58,9 @@ def profile(frame: Frame) -> dict[str, Any]:
     for key, value in stats.items():
         name, stat = key.split(_SEP, 1)
         if stat.startswith("q"):
-            columns[name].setdefault("quantiles", {})[stat[1:]] = _scalar(value)
+            columns[name].setdefault("quantiles", {})[stat[1:]] = jsonable(value)
         else:
-            columns[name][stat] = _scalar(value)
+            columns[name][stat] = jsonable(value)
     for name, tag in tags.items():
         if tag == "string":
             top = (

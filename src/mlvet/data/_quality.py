@@ -176,7 +176,7 @@ def _round(x: float) -> float:
         return 0.0
     import math
 
-    digits = 3 - int(math.floor(math.log10(abs(x)))) - 1
+    digits = 3 - math.floor(math.log10(abs(x))) - 1
     factor = 10.0**digits
     return (math.ceil(x * factor) if x > 0 else math.floor(x * factor)) / factor
 

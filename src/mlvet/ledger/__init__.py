@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from mlvet.ledger._chain import ChainProblem, VerifyReport, canonical_json
+from mlvet._json import canonical_json
+from mlvet.ledger._chain import ChainProblem, VerifyReport
 from mlvet.ledger._ledger import Ledger, Tx, now_iso, open_ledger
 from mlvet.ledger._migrate import current_revision, head_revision, upgrade
 

@@ -6,51 +6,26 @@ and ``hash = SHA-256(canonical({"actor", "at", "entity", "entity_id", "kind", "p
 the ``prev`` links, which lets verification tell a reordering (a link that points at another
 event still present) from a deletion (a link to nothing) and from an edit (a hash that no
 longer matches its own content).
-
->>> canonical_json({"b": 1, "a": [1.5, "é"]})
-'{"a":[1.5,"é"],"b":1}'
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from mlvet._json import canonical_json
 
 __all__ = [
     "GENESIS",
     "ChainProblem",
     "VerifyReport",
-    "canonical_json",
     "event_hash",
     "verify_events",
 ]
 
 GENESIS = "0" * 64
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, float):
-        if math.isfinite(value):
-            return value
-        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
-    if isinstance(value, Mapping):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, str | bytes):  # numpy scalar
-        return _clean(value.item())
-    return value
-
-
-def canonical_json(value: Any) -> str:
-    """Sorted keys, no whitespace, UTF-8 text, non-finite floats as strings."""
-    return json.dumps(
-        _clean(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
 
 
 def event_hash(
