@@ -9,7 +9,7 @@ import json
 import re
 import subprocess
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,12 +19,21 @@ import pandera.pandas as pdv
 from sqlalchemy import Connection, Integer, func, select
 
 from mlvet._findings import Finding, Location
+from mlvet.catalog import Severity
 from mlvet.data._fingerprint import fingerprint_table
-from mlvet.data._frames import as_frame, frame_columns
+from mlvet.data._frames import Frame, as_frame, frame_columns
 from mlvet.data._profile import profile as compute_profile
 from mlvet.data._quality import schema_from_json, schema_to_json, validate
 from mlvet.exceptions import DataQualityError, InputError, NotFoundError
-from mlvet.ledger import Ledger, Tx, canonical_json, now_iso, open_ledger
+from mlvet.ledger import (
+    Ledger,
+    Tx,
+    canonical_json,
+    now_iso,
+    open_ledger,
+    read_findings,
+    write_findings,
+)
 from mlvet.ledger import _schema as s
 
 __all__ = [
@@ -143,10 +152,11 @@ def code_reference(obj: Any) -> dict[str, Any]:
 
 
 # --- reading --------------------------------------------------------------------------
-def _version_from_row(row: Any, name: str) -> DatasetVersion:
+def _version_from_row(row: Any) -> DatasetVersion:
+    """A version from a row of :func:`_versions_query`."""
     return DatasetVersion(
         id=row.id,
-        name=name,
+        name=row.name,
         version=row.version,
         fingerprint=row.fingerprint,
         rowset_fingerprint=row.rowset_fingerprint,
@@ -185,7 +195,7 @@ def _get_version(conn: Connection, ref: str) -> DatasetVersion:
         known = conn.execute(select(d.c.name).order_by(d.c.name).limit(20)).scalars().all()
         hint = f" Known datasets: {', '.join(known)}." if known else " The catalog is empty."
         raise NotFoundError(f"No dataset version {ref!r} in the ledger.{hint}")
-    return _version_from_row(row, row.name)
+    return _version_from_row(row)
 
 
 def get_version(ref: str, *, ledger: Ledger | str | None = None) -> DatasetVersion:
@@ -223,7 +233,7 @@ def dataset_versions(name: str, *, ledger: Ledger | str | None = None) -> list[D
         rows = conn.execute(q).all()
     if not rows:
         raise NotFoundError(f"No dataset named {clean!r} in the ledger; see `mlvet catalog list`.")
-    return [_version_from_row(r, r.name) for r in rows]
+    return [_version_from_row(r) for r in rows]
 
 
 def identify(frame: Any, *, ledger: Ledger | str | None = None) -> list[tuple[DatasetVersion, str]]:
@@ -237,17 +247,18 @@ def identify(frame: Any, *, ledger: Ledger | str | None = None) -> list[tuple[Da
     with open_ledger(ledger).connect() as conn:
         rows = conn.execute(q.order_by(v.c.id)).all()
     return [
-        (_version_from_row(r, r.name), "exact" if r.fingerprint == fp.fingerprint else "rowset")
+        (_version_from_row(r), "exact" if r.fingerprint == fp.fingerprint else "rowset")
         for r in rows
     ]
 
 
 # --- writing --------------------------------------------------------------------------
-def _resolve_input(conn: Connection, item: Any) -> DatasetVersion:
-    if isinstance(item, DatasetVersion):
-        return _get_version(conn, item.ref)
-    if isinstance(item, str):
-        return _get_version(conn, item)
+def _input_key(item: Any) -> DatasetVersion | str | tuple[str, str]:
+    """What identifies an input: a version, a ``name@N`` or a frame's fingerprint.
+
+    Frames are fingerprinted here, before any lock is taken."""
+    if isinstance(item, DatasetVersion | str):
+        return item
     try:
         fp = fingerprint_table(as_frame(item, allow_inf=True, what="input").arrow)
     except InputError as exc:
@@ -255,49 +266,104 @@ def _resolve_input(conn: Connection, item: Any) -> DatasetVersion:
             f"inputs= takes DatasetVersion objects, 'name@version' strings or registered "
             f"frames; {type(item).__name__} could not be read: {exc}"
         ) from exc
+    return ("fingerprint", fp.fingerprint)
+
+
+def _resolve_input(conn: Connection, key: DatasetVersion | str | tuple[str, str]) -> DatasetVersion:
+    if isinstance(key, DatasetVersion):
+        return _get_version(conn, key.ref)
+    if isinstance(key, str):
+        return _get_version(conn, key)
     v = s.dataset_versions
     row = conn.execute(
-        _versions_query().where(v.c.fingerprint == fp.fingerprint).order_by(v.c.id.desc())
+        _versions_query().where(v.c.fingerprint == key[1]).order_by(v.c.id.desc())
     ).first()
     if row is None:
         raise InputError(
             "An input frame is not registered in the catalog (no version has its fingerprint); "
             "register it first with mlvet.register_dataset(frame, name)."
         )
-    return _version_from_row(row, row.name)
+    return _version_from_row(row)
 
 
-def _stored_schema(conn: Connection, dataset_id: int) -> tuple[int, int, str] | None:
+@dataclass(frozen=True)
+class _Plan:
+    """What the ledger holds that a registration depends on, read before writing."""
+
+    dataset_id: int | None
+    existing: DatasetVersion | None
+    stored_schema: tuple[int, int, str] | None  # id, version, JSON
+    parents: tuple[DatasetVersion, ...]
+
+
+def _plan(conn: Connection, name: str, fingerprint: str, keys: Sequence[Any]) -> _Plan:
+    parents = tuple(_resolve_input(conn, key) for key in keys)
+    dataset_id = conn.execute(select(s.datasets.c.id).where(s.datasets.c.name == name)).scalar()
+    if dataset_id is None:
+        return _Plan(None, None, None, parents)
+    existing = conn.execute(
+        _versions_query()
+        .where(s.dataset_versions.c.dataset_id == dataset_id)
+        .where(s.dataset_versions.c.fingerprint == fingerprint)
+    ).first()
     sc = s.data_schemas
-    row = conn.execute(
+    stored = conn.execute(
         select(sc.c.id, sc.c.version, sc.c.schema_json)
         .where(sc.c.dataset_id == dataset_id)
         .order_by(sc.c.version.desc())
         .limit(1)
     ).first()
-    return (row.id, row.version, row.schema_json) if row else None
+    return _Plan(
+        dataset_id,
+        _version_from_row(existing) if existing is not None else None,
+        (stored.id, stored.version, stored.schema_json) if stored is not None else None,
+        parents,
+    )
 
 
-def _write_findings(
-    tx: Tx, findings: Iterable[Finding], *, run_id: str | None, version_id: int | None
-) -> None:
-    for f in findings:
-        tx.insert(
-            s.findings,
-            {
-                "code": f.code,
-                "family": f.family,
-                "kind": f.kind,
-                "severity": f.severity.value,
-                "message": f.message,
-                "fix": f.fix,
-                "location_json": canonical_json(f.location.to_dict()),
-                "evidence_json": canonical_json(dict(f.evidence)),
-                "status": "open",
-                "run_id": run_id,
-                "dataset_version_id": version_id,
-            },
+def _assess(
+    data: Frame,
+    name: str,
+    plan: _Plan,
+    schema: pdv.DataFrameSchema | None,
+    code_ref: dict[str, Any] | None,
+) -> list[Finding]:
+    """Every DC finding for this registration (validation runs here, outside any lock)."""
+    loc = Location(dataset=name)
+    findings: list[Finding] = []
+    active = schema
+    if active is None and plan.stored_schema is not None:
+        active = schema_from_json(plan.stored_schema[2])
+    if active is not None:
+        findings.extend(validate(data, active, dataset=name))
+    else:
+        findings.append(Finding.of("DC106", f"{name} has no data-quality assertions", location=loc))
+    findings.extend(
+        Finding.of(
+            "DC202",
+            f"{name} is derived from {parent.ref}, which is quarantined",
+            location=loc,
+            evidence={"input": parent.ref},
         )
+        for parent in plan.parents
+        if parent.quarantined
+    )
+    if not plan.parents and code_ref is None:
+        findings.append(
+            Finding.of(
+                "DC201", f"{name} was registered with no producer and no inputs", location=loc
+            )
+        )
+    return findings
+
+
+def _refuse_quarantined(conn: Connection, known: DatasetVersion) -> DataQualityError:
+    return DataQualityError(
+        f"This data is {known.ref}, which is QUARANTINED; fix it and register the repaired "
+        f"data (see `mlvet catalog show {known.ref}`).",
+        findings=read_findings(conn, dataset_version_id=known.id),
+        version=known,
+    )
 
 
 def register_dataset(
@@ -327,55 +393,53 @@ def register_dataset(
 
     Data that violates the schema, or that derives from a quarantined input, is recorded
     as *quarantined* with a DC finding per reason, and :class:`DataQualityError` is raised
-    (``strict=False`` returns the quarantined version instead).
+    (``strict=False`` returns the quarantined version instead). Registering data that is
+    already quarantined raises the same way.
     """
     clean = _check_name(name)
     if description is not None and not isinstance(description, str):
         raise InputError(f"description must be a string, got {type(description).__name__}.")
-    if schema is not None and not isinstance(schema, pdv.DataFrameSchema):
-        raise InputError(
-            f"schema must be a pandera DataFrameSchema (see mlvet.infer_schema), got "
-            f"{type(schema).__name__}."
-        )
+    if uri is not None and not isinstance(uri, str):
+        raise InputError(f"uri must be a string, got {type(uri).__name__}.")
     if isinstance(inputs, str) or not isinstance(inputs, Sequence):
         raise InputError("inputs must be a list, e.g. inputs=[raw_version] or inputs=['raw@1'].")
+    schema_json = schema_to_json(schema) if schema is not None else None
     data = as_frame(frame, allow_inf=allow_inf)
     fp = fingerprint_table(data.arrow)
-    prof = compute_profile(data)
-    columns = frame_columns(data.arrow)
+    keys = [_input_key(item) for item in inputs]
     code_ref = code_reference(produced_by) if produced_by is not None else None
-    schema_json = schema_to_json(schema) if schema is not None else None
     led = open_ledger(ledger)
 
+    with led.connect() as conn:
+        plan = _plan(conn, clean, fp.fingerprint, keys)
+        if plan.existing is not None:
+            if plan.existing.quarantined and strict:
+                raise _refuse_quarantined(conn, plan.existing)
+            return plan.existing
+    findings = _assess(data, clean, plan, schema, code_ref)
+    profile_json = canonical_json(compute_profile(data))
+    columns = frame_columns(data.arrow)
+
     with led.transaction() as tx:
-        conn = tx.conn
-        parents = [_resolve_input(conn, item) for item in inputs]
-        ds = conn.execute(select(s.datasets).where(s.datasets.c.name == clean)).first()
-        if ds is not None:
-            existing = conn.execute(
-                _versions_query()
-                .where(s.dataset_versions.c.dataset_id == ds.id)
-                .where(s.dataset_versions.c.fingerprint == fp.fingerprint)
-            ).first()
-            if existing is not None:
-                known = _version_from_row(existing, clean)
-                if known.quarantined and strict:
-                    raise DataQualityError(
-                        f"This data is {known.ref}, which is QUARANTINED; fix it and register "
-                        f"the repaired data (see `mlvet catalog show {known.ref}`).",
-                        findings=(),
-                        version=known,
-                    )
-                return known
-            dataset_id = ds.id
-        else:
+        current = _plan(tx.conn, clean, fp.fingerprint, keys)
+        if current.existing is not None:  # the same data was registered meanwhile
+            if current.existing.quarantined and strict:
+                raise _refuse_quarantined(tx.conn, current.existing)
+            return current.existing
+        if current != plan:  # a schema or an input changed meanwhile: assess again
+            findings = _assess(data, clean, current, schema, code_ref)
+        blocking = [f for f in findings if f.severity is Severity.ERROR]
+        status = "quarantined" if blocking else "active"
+        dataset_id = current.dataset_id
+        if dataset_id is None:
             dataset_id = tx.insert(s.datasets, {"name": clean, "description": description or ""})
-        stored = _stored_schema(conn, dataset_id)
-        schema_id: int | None = None
-        schema_version: int | None = None
-        active_schema = None
-        if schema_json is not None and (stored is None or stored[2] != schema_json):
-            schema_version = (stored[1] if stored else 0) + 1
+        schema_id, schema_version = (
+            current.stored_schema[:2] if current.stored_schema else (None, None)
+        )
+        if schema_json is not None and (
+            current.stored_schema is None or current.stored_schema[2] != schema_json
+        ):
+            schema_version = (schema_version or 0) + 1
             schema_id = tx.insert(
                 s.data_schemas,
                 {
@@ -385,120 +449,89 @@ def register_dataset(
                     "source": "user",
                 },
             )
-            active_schema = schema
-        elif stored is not None:
-            schema_id, schema_version = stored[0], stored[1]
-            active_schema = schema if schema is not None else schema_from_json(stored[2])
-
-        findings: list[Finding] = []
-        loc = Location(dataset=clean)
-        if active_schema is not None:
-            findings.extend(validate(data, active_schema, dataset=clean))
-        else:
-            findings.append(
-                Finding.of("DC106", f"{clean} has no data-quality assertions", location=loc)
-            )
-        for parent in parents:
-            if parent.quarantined:
-                findings.append(
-                    Finding.of(
-                        "DC202",
-                        f"{clean} is derived from {parent.ref}, which is quarantined",
-                        location=loc,
-                        evidence={"input": parent.ref},
-                    )
-                )
-        if not parents and code_ref is None:
-            findings.append(
-                Finding.of(
-                    "DC201",
-                    f"{clean} was registered with no producer and no inputs",
-                    location=loc,
-                )
-            )
-        blocking = [f for f in findings if f.severity.value == "error"]
-        status = "quarantined" if blocking else "active"
-
-        run_id: str | None = None
-        if code_ref is not None:
-            run_id = str(uuid.uuid4())
-            now = now_iso()
-            tx.insert(
-                s.runs,
-                {
-                    "id": run_id,
-                    "kind": "transform",
-                    "name": code_ref.get("function") or code_ref.get("step") or "step",
-                    "status": "completed",
-                    "started_at": now,
-                    "ended_at": now,
-                    "params_json": canonical_json(
-                        {"inputs": [p.ref for p in parents], "output": clean}
-                    ),
-                    "code_ref_json": canonical_json(code_ref),
-                    "families": "DC",
-                    "parent_id": None,
-                },
-            )
-        previous = conn.execute(
+        run_id = _record_run(tx, code_ref, [p.ref for p in current.parents], clean)
+        previous = tx.conn.execute(
             select(func.max(s.dataset_versions.c.version)).where(
                 s.dataset_versions.c.dataset_id == dataset_id
             )
         ).scalar()
-        version = int(previous or 0) + 1
         created_at = now_iso()
-        version_id = tx.insert(
-            s.dataset_versions,
-            {
-                "created_at": created_at,
-                "dataset_id": dataset_id,
-                "version": version,
-                "fingerprint": fp.fingerprint,
-                "rowset_fingerprint": fp.rowset_fingerprint,
-                "n_rows": fp.n_rows,
-                "n_columns": fp.n_columns,
-                "columns_json": canonical_json(columns),
-                "profile_json": canonical_json(prof),
-                "status": status,
-                "data_schema_id": schema_id,
-                "run_id": run_id,
-                "uri": uri,
-            },
-        )
-        for parent in parents:
+        version = int(previous or 0) + 1
+        row = {
+            "created_at": created_at,
+            "dataset_id": dataset_id,
+            "version": version,
+            "fingerprint": fp.fingerprint,
+            "rowset_fingerprint": fp.rowset_fingerprint,
+            "n_rows": fp.n_rows,
+            "n_columns": fp.n_columns,
+            "columns_json": canonical_json(columns),
+            "profile_json": profile_json,
+            "status": status,
+            "data_schema_id": schema_id,
+            "run_id": run_id,
+            "uri": uri,
+        }
+        version_id = tx.insert(s.dataset_versions, row)
+        for parent in current.parents:
             tx.insert(
                 s.lineage_edges,
                 {"parent_id": parent.id, "child_id": version_id, "run_id": run_id},
             )
-        _write_findings(tx, findings, run_id=run_id, version_id=version_id)
-        result = DatasetVersion(
-            id=version_id,
-            name=clean,
-            version=version,
-            fingerprint=fp.fingerprint,
-            rowset_fingerprint=fp.rowset_fingerprint,
-            n_rows=fp.n_rows,
-            n_columns=fp.n_columns,
-            columns=columns,
-            profile=json.loads(canonical_json(prof)),
-            status=status,
-            created_at=created_at,
-            run_id=run_id,
-            uri=uri,
-            schema_version=schema_version,
-            findings=tuple(findings),
-        )
+        write_findings(tx, findings, run_id=run_id, dataset_version_id=version_id)
+    result = DatasetVersion(
+        id=version_id,
+        name=clean,
+        version=version,
+        fingerprint=fp.fingerprint,
+        rowset_fingerprint=fp.rowset_fingerprint,
+        n_rows=fp.n_rows,
+        n_columns=fp.n_columns,
+        columns=columns,
+        profile=json.loads(profile_json),
+        status=status,
+        created_at=created_at,
+        run_id=run_id,
+        uri=uri,
+        schema_version=schema_version,
+        findings=tuple(findings),
+    )
     if blocking and strict:
         reasons = "; ".join(f"{f.code} {f.message}" for f in blocking[:5])
         more = f" (+{len(blocking) - 5} more)" if len(blocking) > 5 else ""
         raise DataQualityError(
             f"{result.ref} was recorded as QUARANTINED: {reasons}{more}. Fix the data and "
-            "register it again; `mlvet catalog show "
-            f"{result.ref}` lists every failure.",
+            f"register it again; `mlvet catalog show {result.ref}` lists every failure.",
             findings=findings,
             version=result,
         )
     return result
+
+
+def _record_run(
+    tx: Tx, code_ref: dict[str, Any] | None, inputs: list[str], output: str
+) -> str | None:
+    """The transform run that produced a version, when its producer is known."""
+    if code_ref is None:
+        return None
+    run_id = str(uuid.uuid4())
+    now = now_iso()
+    tx.insert(
+        s.runs,
+        {
+            "id": run_id,
+            "kind": "transform",
+            "name": code_ref.get("function") or code_ref.get("step") or "step",
+            "status": "completed",
+            "started_at": now,
+            "ended_at": now,
+            "params_json": canonical_json({"inputs": inputs, "output": output}),
+            "code_ref_json": canonical_json(code_ref),
+            "families": "DC",
+            "parent_id": None,
+        },
+    )
+    return run_id
 
 
 def _is_frame(value: Any) -> bool:

@@ -46,7 +46,7 @@ class Lineage:
 def _load_version(conn: Connection, version_id: int) -> DatasetVersion:
     row = conn.execute(_versions_query().where(s.dataset_versions.c.id == version_id)).first()
     assert row is not None
-    return _version_from_row(row, row.name)
+    return _version_from_row(row)
 
 
 def _walk(conn: Connection, graph: Lineage, start: int, upstream: bool) -> None:

@@ -89,13 +89,13 @@ class VerifyReport:
         return self.problems[0] if self.problems else None
 
 
-def verify_events(rows: Iterable[Mapping[str, Any]], report: VerifyReport) -> dict[int, str]:
+def verify_events(rows: Iterable[Mapping[Any, Any]], report: VerifyReport) -> dict[int, str]:
     """Walk events in ``seq`` order; add problems to ``report``; return seq -> stored hash.
 
     ``rows`` must be sorted by ``seq`` and carry every events column.
     """
     by_hash: dict[str, int] = {}
-    buffered: list[Mapping[str, Any]] = []
+    buffered: list[Mapping[Any, Any]] = []
     for row in rows:
         buffered.append(row)
         by_hash[row["hash"]] = row["seq"]

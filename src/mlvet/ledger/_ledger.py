@@ -27,13 +27,13 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 from mlvet._config import get_settings
+from mlvet._json import canonical_json
 from mlvet.exceptions import ConfigError, LedgerError
 from mlvet.ledger import _schema as s
 from mlvet.ledger._chain import (
     GENESIS,
     ChainProblem,
     VerifyReport,
-    canonical_json,
     event_hash,
     verify_events,
 )
@@ -225,7 +225,10 @@ class Ledger:
         weakref.finalize(self, self.engine.dispose)  # close pooled connections with the ledger
         from mlvet.ledger._migrate import ensure_current
 
-        ensure_current(self, create=self.backend == "sqlite" if create is None else create)
+        try:
+            ensure_current(self, create=self.backend == "sqlite" if create is None else create)
+        except SQLAlchemyError as exc:
+            raise LedgerError(f"Cannot open the ledger at {self.display_url}: {exc}") from exc
 
     def __repr__(self) -> str:
         return f"Ledger({self.url.render_as_string(hide_password=True)!r})"
@@ -277,24 +280,15 @@ class Ledger:
                 "transaction was recorded."
             ) from exc
 
-    def record_event(
-        self, kind: str, payload: Mapping[str, Any], *, actor: str | None = None
-    ) -> int:
-        """Append one free-standing event (e.g. an action taken) and return its seq."""
-        with self.transaction(actor=actor) as tx:
-            return tx.event(kind, payload)
-
     # -- the chain ---------------------------------------------------------------------
     def head(self) -> tuple[int, str]:
         with self.connect() as conn:
             row = conn.execute(select(s.chain_head.c.seq, s.chain_head.c.hash)).first()
         return (int(row.seq), str(row.hash)) if row else (0, GENESIS)
 
-    def events(self, *, after: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
-        """Events in order, as dicts with the payload parsed."""
+    def events(self, *, after: int = 0) -> list[dict[str, Any]]:
+        """Events after sequence number ``after``, in order, with the payload parsed."""
         q = select(s.events).where(s.events.c.seq > after).order_by(s.events.c.seq)
-        if limit is not None:
-            q = q.limit(limit)
         with self.connect() as conn:
             rows = [dict(r) for r in conn.execute(q).mappings()]
         for r in rows:
@@ -329,7 +323,7 @@ class Ledger:
 
 def _check_head(
     report: VerifyReport,
-    head: Mapping[str, Any] | None,
+    head: Mapping[Any, Any] | None,
     hashes: Mapping[int, str],
     expect_head: str | None,
 ) -> None:
@@ -439,9 +433,5 @@ def open_ledger(url: str | Ledger | None = None) -> Ledger:
     with _lock:
         ledger = _ledgers.get(key)
         if ledger is None:
-            try:
-                ledger = Ledger(raw)
-            except SQLAlchemyError as exc:
-                raise LedgerError(f"Cannot open the ledger at {raw!r}: {exc}") from exc
-            _ledgers[key] = ledger
+            ledger = _ledgers[key] = Ledger(raw)
         return ledger
