@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,9 +23,9 @@ from rich.tree import Tree
 from mlvet._findings import Finding
 from mlvet._scorecard import scorecard, scorecard_json
 from mlvet._version import __version__
-from mlvet.catalog import get_antipattern, rule_page, rules
+from mlvet.catalog import Severity, get_antipattern, rule_page, rules
 from mlvet.exceptions import MlvetError
-from mlvet.ledger import Ledger, upgrade
+from mlvet.ledger import Ledger, read_findings, upgrade
 from mlvet.report import render
 
 __all__ = ["app", "main"]
@@ -64,7 +65,26 @@ DbOpt = Annotated[
     str | None,
     typer.Option("--db", envvar="MLVET_DB_URL", help="Ledger URL (default ./.mlvet/ledger.db)."),
 ]
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="text, json or sarif.")]
+
+
+class TextOrJson(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class FindingsFormat(StrEnum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+
+
+class LineageFormat(StrEnum):
+    tree = "tree"
+    json = "json"
+    openlineage = "openlineage"
+
+
+FormatOpt = Annotated[TextOrJson, typer.Option("--format", "-f", help="Output format.")]
 ExitZero = Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")]
 
 
@@ -72,9 +92,8 @@ def _ledger(db: str | None, *, create: bool | None = None) -> Ledger:
     return Ledger(db, create=create)
 
 
-def _exit_for(findings: list[Finding] | bool, exit_zero: bool) -> None:
-    bad = bool(findings)
-    raise typer.Exit(0 if exit_zero or not bad else 1)
+def _exit_for(failed: bool, exit_zero: bool) -> None:
+    raise typer.Exit(0 if exit_zero or not failed else 1)
 
 
 @app.callback(invoke_without_command=True)
@@ -88,7 +107,7 @@ def _root(
 
 # --- rules ----------------------------------------------------------------------------
 @app.command("rules")
-def rules_cmd(fmt: FormatOpt = "text") -> None:
+def rules_cmd(fmt: FormatOpt = TextOrJson.text) -> None:
     """List every finding code."""
     items = rules()
     if fmt == "json":
@@ -151,7 +170,7 @@ def audit_verify(
     expect_head: Annotated[
         str | None, typer.Option(help="A head hash kept outside the ledger (mlvet audit head).")
     ] = None,
-    fmt: FormatOpt = "text",
+    fmt: FormatOpt = TextOrJson.text,
 ) -> None:
     """Walk the hash chain and every recorded row; exit 1 at the first sign of tampering."""
     led = _ledger(db)
@@ -215,7 +234,7 @@ def audit_log(db: DbOpt = None, limit: int = 20) -> None:
 
 # --- catalog --------------------------------------------------------------------------
 @catalog_app.command("list")
-def catalog_list(db: DbOpt = None, fmt: FormatOpt = "text") -> None:
+def catalog_list(db: DbOpt = None, fmt: FormatOpt = TextOrJson.text) -> None:
     """Every dataset with its newest version."""
     from mlvet.data import datasets
 
@@ -280,7 +299,7 @@ def catalog_register(
 
 
 @catalog_app.command("show")
-def catalog_show(ref: str, db: DbOpt = None, fmt: FormatOpt = "text") -> None:
+def catalog_show(ref: str, db: DbOpt = None, fmt: FormatOpt = TextOrJson.text) -> None:
     """One dataset version: fingerprints, columns, profile, status and findings."""
     from mlvet.data import get_version
 
@@ -342,41 +361,21 @@ def _fmt(value: Any) -> str:
 def _findings_for(
     led: Ledger, *, version_id: int | None = None, family: str | None = None
 ) -> list[Finding]:
-    from sqlalchemy import select
-
-    from mlvet.ledger import _schema as s
-
-    f = s.findings
-    q = select(f).where(f.c.status == "open").order_by(f.c.id)
-    if version_id is not None:
-        q = q.where(f.c.dataset_version_id == version_id)
-    if family is not None:
-        q = q.where(f.c.family == family.upper())
     with led.connect() as conn:
-        rows = conn.execute(q).mappings().all()
-    return [
-        Finding.from_dict(
-            {
-                **r,
-                "location": json.loads(r["location_json"]),
-                "evidence": json.loads(r["evidence_json"]),
-            }
-        )
-        for r in rows
-    ]
+        return read_findings(conn, dataset_version_id=version_id, family=family)
 
 
 @app.command("findings")
 def findings_cmd(
     db: DbOpt = None,
     family: Annotated[str | None, typer.Option(help="Only this family, e.g. DC.")] = None,
-    fmt: FormatOpt = "text",
+    fmt: Annotated[FindingsFormat, typer.Option("--format", "-f")] = FindingsFormat.text,
     exit_zero: ExitZero = False,
 ) -> None:
-    """Open findings recorded in the ledger (text, JSON or SARIF)."""
+    """Open findings recorded in the ledger; exit 1 when any is a warning or an error."""
     found = _findings_for(_ledger(db), family=family)
-    typer.echo(render(found, fmt))
-    _exit_for(found, exit_zero)
+    typer.echo(render(found, fmt.value))
+    _exit_for(any(f.severity is not Severity.INFO for f in found), exit_zero)
 
 
 # --- lineage --------------------------------------------------------------------------
@@ -384,7 +383,7 @@ def findings_cmd(
 def lineage_cmd(
     ref: str,
     db: DbOpt = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="tree, json or openlineage.")] = "tree",
+    fmt: Annotated[LineageFormat, typer.Option("--format", "-f")] = LineageFormat.tree,
     plot: Annotated[Path | None, typer.Option(help="Also draw the graph to this PNG.")] = None,
     namespace: str = "mlvet",
 ) -> None:
@@ -417,10 +416,8 @@ def lineage_cmd(
                     indent=2,
                 )
             )
-        elif fmt == "tree":
-            console.print(_lineage_tree(graph))
         else:
-            raise MlvetError(f"Unknown lineage format {fmt!r}; choose tree, json or openlineage.")
+            console.print(_lineage_tree(graph))
     if plot is not None:
         out = plot_lineage(ref, plot, ledger=led)
         err.print(f"lineage plot written to {out}")
@@ -458,14 +455,16 @@ _STATUS_STYLE = {"violated": "red", "at risk": "yellow", "guarded": "green", "no
 
 
 @app.command("scorecard")
-def scorecard_cmd(db: DbOpt = None, fmt: FormatOpt = "text", exit_zero: ExitZero = False) -> None:
+def scorecard_cmd(
+    db: DbOpt = None, fmt: FormatOpt = TextOrJson.text, exit_zero: ExitZero = False
+) -> None:
     """All nine antipatterns with their status, from what the ledger records."""
     rows = scorecard(ledger=_ledger(db))
     if fmt == "json":
         typer.echo(scorecard_json(rows))
     else:
         console.print(scorecard_table(rows))
-    _exit_for([r for r in rows if r.status == "violated"], exit_zero)  # type: ignore[arg-type]
+    _exit_for(any(r.status == "violated" for r in rows), exit_zero)
 
 
 def scorecard_table(rows: list[Any]) -> Table:
