@@ -14,6 +14,7 @@ pandas, polars or DuckDB passes the same schema.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -37,6 +38,9 @@ _TAG_TO_DTYPE = {
     "bool": "bool",
     "string": "str",
     "timestamp": "datetime64[ns]",
+    "date": "date",
+    "duration": "timedelta64[ns]",
+    "decimal": "decimal",
 }
 EXAMPLES = 5
 
@@ -59,6 +63,7 @@ def _tag_of(dtype: Any) -> str | None:
         ("float", "float"),
         ("double", "float"),
         ("bool", "bool"),
+        ("timedelta", "duration"),
         ("datetime", "timestamp"),
         ("timestamp", "timestamp"),
         ("date", "date"),
@@ -91,7 +96,8 @@ def _validation_frame(table: pa.Table) -> pd.DataFrame:
         if tag == "float" and arr.null_count < len(arr):  # NaN is missing, as in pandas
             arr = pc.if_else(pc.is_nan(arr), pa.scalar(None, pa.float64()), arr)
         cols[name] = arr
-    return pa.table(cols).to_pandas(types_mapper=pd.ArrowDtype)
+    frame: pd.DataFrame = pa.table(cols).to_pandas(types_mapper=pd.ArrowDtype)
+    return frame
 
 
 def infer_schema(
@@ -119,8 +125,22 @@ def infer_schema(
     >>> [(c.name, c.statistics) for c in schema.columns["volume"].checks]
     [('greater_than_or_equal_to', {'min_value': 0}), ('less_than_or_equal_to', {'max_value': 27.5})]
     """
-    if not isinstance(categorical_max, int) or categorical_max < 0:
+    if (
+        isinstance(categorical_max, bool)
+        or not isinstance(categorical_max, int)
+        or categorical_max < 0
+    ):
         raise InputError(f"categorical_max must be a non-negative int, got {categorical_max!r}.")
+    if outlier_factor is not None and (
+        isinstance(outlier_factor, bool)
+        or not isinstance(outlier_factor, int | float)
+        or not 0 <= outlier_factor < float("inf")
+    ):
+        raise InputError(
+            f"outlier_factor must be a finite number >= 0 or None, got {outlier_factor!r}."
+        )
+    if isinstance(unique, str):
+        unique = [unique]
     frame = as_frame(reference, allow_inf=True, what="reference")
     table = frame.arrow
     keys = list(unique or [])
@@ -147,7 +167,7 @@ def infer_schema(
                         checks.append(pdv.Check.ge(_round(lo - outlier_factor * span)))
                     checks.append(pdv.Check.le(_round(hi + outlier_factor * span)))
         elif tag == "string":
-            distinct = pc.unique(arr.drop_null() if hasattr(arr, "drop_null") else arr)
+            distinct = pc.unique(arr.drop_null())
             values = sorted(v for v in distinct.to_pylist() if v is not None)
             if 0 < len(values) <= categorical_max and len(values) < max(2, table.num_rows // 2):
                 checks.append(pdv.Check.isin(values))
@@ -174,9 +194,7 @@ def _round(x: float) -> float:
     """A bound rounded outward to 3 significant digits, for a readable schema."""
     if x == 0:
         return 0.0
-    import math
-
-    digits = 3 - math.floor(math.log10(abs(x))) - 1
+    digits = 2 - math.floor(math.log10(abs(x)))
     factor = 10.0**digits
     return (math.ceil(x * factor) if x > 0 else math.floor(x * factor)) / factor
 
