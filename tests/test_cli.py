@@ -82,6 +82,14 @@ def test_catalog_lineage_findings_scorecard(sqlite_url: str, tmp_path: Path) -> 
     assert {r["status"] for r in card if r["family"] != "DC"} == {"not checked"}
 
 
+def test_info_findings_do_not_fail_the_gate_and_formats_are_checked(sqlite_url: str) -> None:
+    mlvet.register_dataset(pd.DataFrame({"a": [1]}), "plain", produced_by="t", ledger=sqlite_url)
+    out = runner.invoke(app, ["findings", "--db", sqlite_url], terminal_width=200)
+    assert out.exit_code == 0 and "DC106" in out.output
+    bad = runner.invoke(app, ["catalog", "list", "--db", sqlite_url, "-f", "sarif"])
+    assert bad.exit_code == 2 and "'sarif' is not one of" in bad.output
+
+
 def test_register_a_file(sqlite_url: str, tmp_path: Path) -> None:
     path = tmp_path / "fails.csv"
     pd.DataFrame({"a": [1, 2], "b": ["x", "y"]}).to_csv(path, index=False)

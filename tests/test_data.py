@@ -204,8 +204,6 @@ def test_unregistered_input_is_refused(sqlite_url: str) -> None:
 
 
 def test_openlineage_events_validate_and_plot(sqlite_url: str, tmp_path: Path) -> None:
-    from openlineage.client.event_v2 import RunEvent  # noqa: F401  (models used by the export)
-
     raw = _frame()
     mlvet.register_dataset(raw, "raw", produced_by="extract", ledger=sqlite_url)
     mlvet.step("clean", ledger=sqlite_url)(produce_clean)(raw)
@@ -240,8 +238,9 @@ def test_quarantine_lists_every_failure_grouped_by_reason(ledger_url: str) -> No
     negative = next(f for f in info.value.findings if "greater_than" in f.message)
     assert negative.evidence["rows"] == [1, 2, 3] and negative.location.field == "volume"
     version = info.value.version
-    with pytest.raises(DataQualityError, match="QUARANTINED"):  # the same bad data again
+    with pytest.raises(DataQualityError, match="QUARANTINED") as again:  # the same bad data
         mlvet.register_dataset(bad, "daily", produced_by="manual", ledger=ledger_url)
+    assert sorted(f.code for f in again.value.findings) == codes
     assert version.quarantined and mlvet.get_version("daily@2", ledger=ledger_url).quarantined
     with pytest.raises(DataQualityError) as derived:
         mlvet.register_dataset(
@@ -272,6 +271,35 @@ def test_schema_roundtrip_and_custom_checks_refused() -> None:
     custom = pdv.DataFrameSchema({"a": pdv.Column(float, checks=pdv.Check(lambda s: s > 0))})
     with pytest.raises(InputError, match="built-in"):
         schema_to_json(custom)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"outlier_factor": -1}, "outlier_factor"),
+        ({"outlier_factor": float("nan")}, "outlier_factor"),
+        ({"categorical_max": "50"}, "categorical_max"),
+        ({"unique": ["nope"]}, "does not have"),
+    ],
+)
+def test_infer_schema_bad_arguments(kwargs: dict[str, object], message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        mlvet.infer_schema(_frame(), **kwargs)  # type: ignore[arg-type]
+
+
+def test_dates_and_durations_are_typed() -> None:
+    import datetime as dt
+
+    ref = pd.DataFrame({"d": [dt.date(2021, 1, 4)], "wait": pd.to_timedelta([90], unit="s")})
+    schema = mlvet.infer_schema(ref, unique="d")
+    assert schema.columns["d"].unique
+    assert mlvet.validate(ref, schema) == []
+    drifted = ref.assign(d=["2021-01-04"], wait=[90])
+    found = {f.location.field: f.evidence for f in mlvet.validate(drifted, schema)}
+    assert found == {
+        "d": {"expected": "date", "actual": "string"},
+        "wait": {"expected": "duration", "actual": "int"},
+    }
 
 
 def test_same_schema_passes_data_from_every_engine() -> None:

@@ -68,6 +68,13 @@ def test_outdated_ledger_is_refused(sqlite_url: str) -> None:
         Ledger(sqlite_url)
 
 
+def test_unreachable_server_is_a_ledger_error() -> None:
+    from mlvet.exceptions import LedgerError
+
+    with pytest.raises(LedgerError, match="Cannot open the ledger"):
+        Ledger("postgresql://nobody@127.0.0.1:1/none")
+
+
 def test_bad_urls_are_named() -> None:
     with pytest.raises(ConfigError, match="SQLAlchemy URL"):
         Ledger("not a url at all")

@@ -113,7 +113,7 @@ def _int_values(arr: pa.Array) -> np.ndarray:
     """Integer values as uint64 (a view where possible), nulls zero."""
     if arr.null_count:
         arr = pc.fill_null(arr, 0)
-    values = arr.to_numpy(zero_copy_only=False)
+    values: np.ndarray = arr.to_numpy(zero_copy_only=False)
     return values.astype(np.int64, copy=False).view(_U64)
 
 
@@ -163,7 +163,9 @@ def _distinct_string_words(arr: pa.Array) -> np.ndarray:
     indices = encoded.indices
     if indices.null_count:
         indices = pc.fill_null(indices, 0)  # the null mask overrides these rows later
-    return distinct[indices.to_numpy(zero_copy_only=False)]
+    positions: np.ndarray = indices.to_numpy(zero_copy_only=False)
+    words: np.ndarray = distinct[positions]
+    return words
 
 
 def _column(name: str, arr: pa.Array) -> tuple[bytes, np.ndarray]:
@@ -179,17 +181,17 @@ def _column(name: str, arr: pa.Array) -> tuple[bytes, np.ndarray]:
     if mask is not None:
         h.update(b"nulls" + np.packbits(mask).tobytes())
     if tag == "float":
-        h.update(memoryview(words))
+        h.update(words.data)
     elif tag == "null":
         words = np.full(len(arr), _NULL_WORD, dtype=_U64)
     elif tag in ("string", "binary", "decimal"):
         lengths, data, _ = _string_parts(arr)
         h.update(lengths.tobytes())
-        h.update(memoryview(data))
+        h.update(data.data)
         words = _distinct_string_words(arr)
     else:
         values = _int_values(arr)
-        h.update(memoryview(np.ascontiguousarray(values)))
+        h.update(np.ascontiguousarray(values).data)
         words = values.copy()
     seed = int.from_bytes(hashlib.sha256(name.encode() + tag.encode()).digest()[:8], "little")
     words += _U64(seed)
