@@ -9,6 +9,7 @@ from mlvet.catalog._antipatterns import (
     ANTIPATTERNS,
     PAPER,
     RECOMMENDATIONS,
+    TOOL,
     Antipattern,
     Kind,
     Recommendation,
@@ -35,7 +36,7 @@ __all__ = [
     "select_rules",
 ]
 
-_BY_FAMILY = {a.family: a for a in ANTIPATTERNS}
+_BY_FAMILY = {a.family: a for a in (*ANTIPATTERNS, TOOL)}
 _BY_CODE = {r.code: r for r in RULES}
 
 

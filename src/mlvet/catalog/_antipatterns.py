@@ -282,3 +282,15 @@ RECOMMENDATIONS: tuple[Recommendation, ...] = (
         "mlvet scorecard",
     ),
 )
+
+
+TOOL = Antipattern(
+    family="MV",
+    name="Not analysed",
+    stage=Stage.DESIGN,
+    summary="Not an antipattern: a file mlvet could not parse or fully analyse.",
+    consequence="The file was not checked, so its mistakes would go unreported.",
+    guard="mlvet lint",
+    kinds=(Kind("parse", "the file or a cell could not be parsed or analysed"),),
+)
+"""mlvet's own family for inputs it could not check; it is not one of the nine."""

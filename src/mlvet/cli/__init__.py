@@ -78,6 +78,13 @@ class FindingsFormat(StrEnum):
     sarif = "sarif"
 
 
+class LintFormat(StrEnum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    github = "github"
+
+
 class LineageFormat(StrEnum):
     tree = "tree"
     json = "json"
@@ -376,6 +383,72 @@ def findings_cmd(
     found = _findings_for(_ledger(db), family=family)
     typer.echo(render(found, fmt.value))
     _exit_for(any(f.severity is not Severity.INFO for f in found), exit_zero)
+
+
+# --- lint -----------------------------------------------------------------------------
+@app.command("lint")
+def lint_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="Scripts, notebooks or folders.")],
+    fmt: Annotated[
+        LintFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = LintFormat.text,
+    select: Annotated[
+        list[str] | None,
+        typer.Option("--select", help="Only these codes or prefixes (repeatable)."),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option("--ignore", help="Skip these codes or prefixes (repeatable)."),
+    ] = None,
+    time_column: Annotated[
+        list[str] | None,
+        typer.Option("--time-column", help="A column that makes frames time-ordered (repeatable)."),
+    ] = None,
+    statistics: Annotated[
+        bool, typer.Option("--statistics", help="Count findings per code.")
+    ] = False,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", min=1, help="Worker processes.")
+    ] = None,
+    record: Annotated[
+        bool, typer.Option("--record", help="Record the run and its findings in the ledger.")
+    ] = False,
+    db: DbOpt = None,
+    exit_zero: ExitZero = False,
+) -> None:
+    """Check scripts and notebooks for leakage and evaluation antipatterns (no code is run).
+
+    Exit 1 when any warning or error is found; info findings never fail.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from mlvet.lint import discover, lint_paths, load_config, record_lint
+
+    config = load_config(Path.cwd()).with_overrides(
+        select=select or (), ignore=ignore or (), time_columns=time_column or ()
+    )
+    total = len(discover(paths, config))
+    with Progress(
+        TextColumn("linting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err,
+        transient=True,
+        disable=total < 200 or not err.is_terminal,
+    ) as bar:
+        task = bar.add_task("lint", total=total)
+        report = lint_paths(paths, config, jobs=jobs, progress=lambda n: bar.advance(task, n))
+    if fmt is LintFormat.text:
+        from mlvet.report._render import TextRenderer
+
+        typer.echo(TextRenderer(statistics=statistics).render(report.findings))
+        err.print(f"{report.files} file(s) checked.")
+    else:
+        typer.echo(render(report.findings, fmt.value))
+    if record:
+        run_id = record_lint(report, [str(p) for p in paths], ledger=db)
+        err.print(f"recorded lint run {run_id}")
+    _exit_for(any(f.severity is not Severity.INFO for f in report.findings), exit_zero)
 
 
 # --- lineage --------------------------------------------------------------------------

@@ -12,7 +12,15 @@ from mlvet._version import __version__
 from mlvet.catalog import get_antipattern, get_rule
 from mlvet.exceptions import InputError
 
-__all__ = ["FORMATS", "JsonRenderer", "Renderer", "SarifRenderer", "TextRenderer", "render"]
+__all__ = [
+    "FORMATS",
+    "GithubRenderer",
+    "JsonRenderer",
+    "Renderer",
+    "SarifRenderer",
+    "TextRenderer",
+    "render",
+]
 
 DOCS_URL = "https://github.com/mlvet/mlvet/blob/main/docs/rules/{code}.md"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -41,6 +49,7 @@ class TextRenderer(Renderer):
         lines: list[str] = []
         for f in findings:
             lines.append(f"{f.location.describe()}: {f.code} [{f.kind}] {f.message}")
+            lines.extend(self.code_frame(f))
             if self.show_fix:
                 lines.append(f"  help: {f.fix}")
         if self.statistics and findings:
@@ -50,6 +59,62 @@ class TextRenderer(Renderer):
         n = len(findings)
         lines.append("All clear." if n == 0 else f"Found {n} finding{'s' if n != 1 else ''}.")
         return "\n".join(lines)
+
+    @staticmethod
+    def code_frame(f: Finding) -> list[str]:
+        """The source line under a finding with a caret span, as ruff prints it."""
+        source = f.evidence.get("source_line")
+        line = f.location.line
+        if not isinstance(source, str) or not source.strip() or line is None:
+            return []
+        source = source.rstrip().expandtabs(4)
+        if len(source) > 200:
+            source = source[:197] + "..."
+        gutter = " " * len(str(line))
+        start = max((f.location.column or 1) - 1, 0)
+        end = f.evidence.get("end_column")
+        stop = (
+            min(int(end) - 1, len(source))
+            if isinstance(end, int) and end - 1 > start
+            else len(source)
+        )
+        width = max(stop - start, 1)
+        return [
+            f"{gutter} |",
+            f"{line} | {source}",
+            f"{gutter} | {' ' * start}{'^' * width}",
+        ]
+
+
+class GithubRenderer(Renderer):
+    """GitHub Actions workflow commands: one ``::error file=...`` annotation per finding."""
+
+    name = "github"
+    _LEVEL: ClassVar[dict[str, str]] = {"error": "error", "warning": "warning", "info": "notice"}
+
+    @staticmethod
+    def _escape(text: str, *, prop: bool = False) -> str:
+        text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        if prop:
+            text = text.replace(":", "%3A").replace(",", "%2C")
+        return text
+
+    def render(self, findings: Sequence[Finding]) -> str:
+        out = []
+        for f in findings:
+            loc = f.location
+            props = []
+            if loc.path:
+                props.append(f"file={self._escape(loc.path, prop=True)}")
+                if loc.line is not None and loc.cell is None:
+                    props.append(f"line={loc.line}")
+                    if loc.column is not None:
+                        props.append(f"col={loc.column}")
+            props.append(f"title={self._escape(f'{f.code} [{f.kind}]', prop=True)}")
+            where = f"cell {loc.cell}, line {loc.line}: " if loc.cell is not None else ""
+            message = self._escape(f"{where}{f.message} Fix: {f.fix}")
+            out.append(f"::{self._LEVEL[f.severity.value]} {','.join(props)}::{message}")
+        return "\n".join(out)
 
 
 class JsonRenderer(Renderer):
@@ -118,6 +183,9 @@ class SarifRenderer(Renderer):
                 region: dict[str, Any] = {"startLine": max(loc.line, 1)}
                 if loc.column is not None:
                     region["startColumn"] = max(loc.column, 1)
+                snippet = f.evidence.get("source_line")
+                if isinstance(snippet, str) and loc.cell is None:
+                    region["snippet"] = {"text": snippet}
                 physical["region"] = region
             location["physicalLocation"] = physical
         logical = []
@@ -133,7 +201,8 @@ class SarifRenderer(Renderer):
             "ruleIndex": rule_index,
             "level": _SARIF_LEVEL[f.severity.value],
             "message": {"text": f"{f.message} Fix: {f.fix}"},
-            "properties": {"kind": f.kind, "evidence": dict(f.evidence)},
+            "properties": {"kind": f.kind, "evidence": dict(f.evidence)}
+            | ({"cell": loc.cell} if loc.cell is not None else {}),
         }
         if location:
             result["locations"] = [location]
@@ -144,6 +213,7 @@ FORMATS: dict[str, type[Renderer]] = {
     "text": TextRenderer,
     "json": JsonRenderer,
     "sarif": SarifRenderer,
+    "github": GithubRenderer,
 }
 
 

@@ -1,0 +1,2130 @@
+"""The dataflow analysis behind ``mlvet lint``.
+
+An abstract interpreter walks the module's statements in order (the order the cells ran,
+for notebooks) and gives every expression an abstract value:
+
+* :class:`Data` — rows that came from loaded data: which loads they derive from
+  (``origins``), which side of which split they are on (``tags``: ``(split, "train")`` or
+  ``(split, "test")``), which learned steps transformed them (``fits``), which whole-data
+  statistics were mixed in (``stats``), whether they were resampled, whether they hold
+  predictions of a model, and peek-a-boo marks per column;
+* :class:`Est` — an estimator object, with every fit it went through;
+* :class:`Tup` — tuples and lists (split results, ``[("scaler", ...), ...]``);
+* :class:`Ref` — an imported module or name, resolved through aliases;
+* :class:`Func` — a function defined in the file, analysed at each call with its
+  arguments (depth-limited) and once on its own if never called;
+* anything else is :data:`OTHER`.
+
+Leaks are decided from these values when rows are split, fitted, predicted and scored,
+and a few rules (test-set reuse, comparisons) are decided once the whole file is read.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import itertools
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from mlvet.lint import _knowledge as K
+
+__all__ = ["Analysis", "Issue", "analyse"]
+
+_TRAIN, _TEST = "train", "test"
+_TEST_NAME = re.compile(r"(test|tst|hold|oos|(^|_)te($|_)|^x?te_|^y?te_|xte|yte|_te\d*$)", re.I)
+_VALID_NAME = re.compile(r"(val|valid|dev|eval|calib)", re.I)
+_TRAIN_NAME = re.compile(r"(train|trn|(^|_)tr($|_)|^xtr|^ytr|xtr_|ytr_|_tr\d*$|learn)", re.I)
+_BUILTINS = frozenset(dir(builtins))
+_MAX_DEPTH = 6
+_SEEDLESS_SPLIT = "train_test_split"
+
+
+# --- abstract values ----------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Split:
+    """One place rows were divided into a training and a test side."""
+
+    id: int
+    node: ast.AST
+    how: str
+    shuffled: bool
+    seeded: bool
+    source_label: str
+    test_label: str | None = None
+    train_label: str | None = None
+    cv: bool = False
+    sides: set[str] = field(default_factory=lambda: {_TRAIN, _TEST})
+
+
+@dataclass(eq=False)
+class Fit:
+    """One call that learned state from rows (``fit``, ``fit_transform``, a pandas statistic)."""
+
+    est: Est | None
+    data: Data
+    node: ast.AST
+    method: str
+    loops: tuple[int, ...]
+    label: str
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A peek-a-boo mark on a column built from the future of its row."""
+
+    column: str | None
+    code: str
+    node: ast.AST = field(compare=False, hash=False)
+    line: int = 0
+    how: str = ""
+
+
+@dataclass(eq=False)
+class Pred:
+    """Predictions of ``est`` (as fitted by ``fit``) for the rows ``data``."""
+
+    est: Est
+    fit: Fit | None
+    data: Data
+
+
+@dataclass(frozen=True, eq=False)
+class Data:
+    origins: frozenset[int] = frozenset()
+    tags: frozenset[tuple[int, str]] = frozenset()
+    fits: frozenset[Fit] = frozenset()
+    stats: frozenset[Fit] = frozenset()
+    resampled: frozenset[Fit] = frozenset()
+    preds: frozenset[Pred] = frozenset()
+    marks: frozenset[Mark] = frozenset()
+    curve: ast.AST | None = None
+    time: bool = False
+    grouped: bool = False
+    label: str = "data"
+
+    def relabel(self, label: str) -> Data:
+        return replace(self, label=label)
+
+    @property
+    def test_splits(self) -> frozenset[int]:
+        return frozenset(s for s, side in self.tags if side == _TEST)
+
+    @property
+    def train_splits(self) -> frozenset[int]:
+        return frozenset(s for s, side in self.tags if side == _TRAIN)
+
+    def keep_columns(self, columns: Iterable[str]) -> Data:
+        cols = set(columns)
+        return replace(
+            self, marks=frozenset(m for m in self.marks if m.column is None or m.column in cols)
+        )
+
+    def drop_columns(self, columns: Iterable[str]) -> Data:
+        cols = set(columns)
+        return replace(self, marks=frozenset(m for m in self.marks if m.column not in cols))
+
+
+class Est:
+    """An estimator, splitter or search object, mutable as the real one is."""
+
+    _ids = itertools.count(1)
+
+    def __init__(
+        self,
+        qualname: str,
+        role: str | None,
+        node: ast.AST,
+        label: str,
+        kwargs: dict[str, ast.expr],
+        loops: tuple[int, ...],
+    ) -> None:
+        self.id = next(self._ids)
+        self.qualname = qualname
+        self.cls = qualname.rsplit(".", 1)[-1]
+        self.role = role
+        self.node = node
+        self.label = label
+        self.kwargs = kwargs
+        self.loops = loops
+        self.fits: list[Fit] = []
+        self.steps: list[Est] = []
+        self.inner: Est | None = None
+        self.multi = False
+        self.members: list[Est] = []
+
+    @property
+    def current(self) -> Fit | None:
+        return self.fits[-1] if self.fits else None
+
+    def effective_role(self) -> str | None:
+        if self.role in {"model", None} and self.steps:
+            roles = [s.effective_role() for s in self.steps]
+            if all(r in {"transform", "stateless", "target-encoder"} for r in roles):
+                return "transform"
+            if any(r == "resample" for r in roles) and roles[-1] != "model":
+                return "resample"
+            return "model"
+        if self.role == "search" and self.inner is not None:
+            return "model"
+        return self.role
+
+    def has_learned_steps(self) -> bool:
+        if self.steps:
+            return any(s.effective_role() == "transform" for s in self.steps)
+        return self.effective_role() == "transform"
+
+    def describe(self) -> str:
+        return f"`{self.label}` ({self.cls})" if self.label != self.cls else f"`{self.cls}`"
+
+
+@dataclass(frozen=True)
+class Tup:
+    items: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Ref:
+    qualname: str
+
+    @property
+    def name(self) -> str:
+        return self.qualname.rsplit(".", 1)[-1]
+
+
+@dataclass(eq=False)
+class Func:
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+    scope: Scope
+    called: bool = False
+
+
+@dataclass(frozen=True)
+class SplitIter:
+    """What a splitter's ``.split(X)`` yields: (train indices, test indices) pairs."""
+
+    train: Data
+    test: Data
+
+
+@dataclass(frozen=True)
+class Grouped:
+    data: Data
+
+
+@dataclass(frozen=True)
+class Windowed:
+    """``rolling``/``expanding``/``ewm``: reductions stay row-aligned, over a window."""
+
+    data: Data
+
+
+class _Other:
+    def __repr__(self) -> str:
+        return "OTHER"
+
+
+OTHER: Any = _Other()
+
+
+class Scope:
+    def __init__(self, parent: Scope | None = None) -> None:
+        self.vars: dict[str, Any] = {}
+        self.parent = parent
+
+    def get(self, name: str) -> Any:
+        scope: Scope | None = self
+        while scope is not None:
+            if name in scope.vars:
+                return scope.vars[name]
+            scope = scope.parent
+        return None
+
+    def set(self, name: str, value: Any) -> None:
+        self.vars[name] = value
+
+    @property
+    def root(self) -> Scope:
+        return self if self.parent is None else self.parent.root
+
+
+# --- events and issues -------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class Eval:
+    est: Est
+    fit: Fit | None
+    data: Data
+    node: ast.AST
+    how: str
+    loops: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A raw finding: a code at a node, before it is mapped to file, cell and line."""
+
+    code: str
+    line: int
+    column: int
+    message: str
+    evidence: tuple[tuple[str, Any], ...] = ()
+    end_line: int | None = None
+    end_column: int | None = None
+
+
+@dataclass
+class Loop:
+    id: int
+    node: ast.AST
+    targets: set[str]
+    tainted: set[str]
+    multi_est: bool = False
+    records: bool = False
+
+
+def _line(node: ast.AST) -> int:
+    return int(getattr(node, "lineno", 1) or 1)
+
+
+def _names_in(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _const_str(node: ast.AST | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def _const_strs(node: ast.AST | None) -> list[str] | None:
+    if node is None:
+        return None
+    single = _const_str(node)
+    if single is not None:
+        return [single]
+    if isinstance(node, ast.List | ast.Tuple | ast.Set):
+        values = [_const_str(e) for e in node.elts]
+        if all(v is not None for v in values):
+            return [v for v in values if v is not None]
+    return None
+
+
+def _negative_int(node: ast.AST | None) -> bool:
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        return (
+            isinstance(node.operand, ast.Constant)
+            and isinstance(node.operand.value, int | float)
+            and node.operand.value > 0
+        )
+    return (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, int | float)
+        and not isinstance(node.value, bool)
+        and node.value < 0
+    )
+
+
+def _truthy_kw(kwargs: dict[str, ast.expr], name: str) -> bool | None:
+    node = kwargs.get(name)
+    if node is None:
+        return None
+    if isinstance(node, ast.Constant):
+        return bool(node.value)
+    return True
+
+
+def _side_from_name(name: str | None) -> str | None:
+    if not name:
+        return None
+    if _TEST_NAME.search(name) or _VALID_NAME.search(name):
+        return _TEST
+    if _TRAIN_NAME.search(name):
+        return _TRAIN
+    return None
+
+
+def _target_names(target: ast.AST) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, ast.Tuple | ast.List):
+        out: list[str] = []
+        for elt in target.elts:
+            out.extend(_target_names(elt.value if isinstance(elt, ast.Starred) else elt))
+        return out
+    if isinstance(target, ast.Attribute):
+        return [target.attr]
+    if isinstance(target, ast.Subscript):
+        col = _const_str(target.slice)
+        return [col] if col else _target_names(target.value)
+    return []
+
+
+# --- the analysis ------------------------------------------------------------------------
+
+
+class Analysis:
+    """Walks one module and collects :class:`Issue` records."""
+
+    def __init__(self, module: ast.Module, *, time_columns: Sequence[str] = ()) -> None:
+        self.module = module
+        self.time_columns = frozenset(time_columns)
+        self.issues: dict[tuple[str, int, int], Issue] = {}
+        self.reported: set[tuple[str, int]] = set()
+        self.splits: dict[int, Split] = {}
+        self.split_ids = itertools.count(1)
+        self.origin_ids = itertools.count(1)
+        self.loop_ids = itertools.count(1)
+        self.origin_labels: dict[int, str] = {}
+        self.manual_splits: dict[Any, int] = {}
+        self.evals: list[Eval] = []
+        self.ests: list[Est] = []
+        self.funcs: list[Func] = []
+        self.loops: list[Loop] = []
+        self.depth = 0
+        self.call_stack: list[Func] = []
+        self.returns: list[list[Any]] = []
+        self.hint: list[str] = []
+        self.hint_nodes: list[ast.AST] = []
+        self.cv_used = False
+        self.unseeded_splits: list[Split] = []
+        self.global_scope = Scope()
+
+    # --- driver ---------------------------------------------------------------------------
+
+    def run(self) -> list[Issue]:
+        self.block(self.module.body, self.global_scope)
+        for func in list(self.funcs):
+            if not func.called and isinstance(func.node, ast.FunctionDef | ast.AsyncFunctionDef):
+                self.call_function(func, [], {}, fresh=True)
+        self.finish()
+        return sorted(self.issues.values(), key=lambda i: (i.line, i.column, i.code))
+
+    def report(
+        self, code: str, node: ast.AST, message: str, *, key: Any = None, **evidence: Any
+    ) -> None:
+        dedupe = (code, key if key is not None else _line(node))
+        if dedupe in self.reported:
+            return
+        self.reported.add(dedupe)
+        line = _line(node)
+        col = int(getattr(node, "col_offset", 0) or 0) + 1
+        issue = Issue(
+            code,
+            line,
+            col,
+            message,
+            tuple(sorted(evidence.items())),
+            getattr(node, "end_lineno", None),
+            getattr(node, "end_col_offset", None),
+        )
+        self.issues.setdefault((code, line, col), issue)
+
+    # --- values ---------------------------------------------------------------------------
+
+    def new_origin(self, label: str, *, time: bool = False) -> Data:
+        oid = next(self.origin_ids)
+        self.origin_labels[oid] = label
+        return Data(origins=frozenset({oid}), label=label, time=time)
+
+    @staticmethod
+    def union(values: Iterable[Any], label: str | None = None) -> Any:
+        datas = [v for v in _flatten(values) if isinstance(v, Data)]
+        if not datas:
+            return OTHER
+        if len(datas) == 1:
+            return datas[0] if label is None else datas[0].relabel(label)
+        first = datas[0]
+        return Data(
+            origins=frozenset().union(*(d.origins for d in datas)),
+            tags=frozenset().union(*(d.tags for d in datas)),
+            fits=frozenset().union(*(d.fits for d in datas)),
+            stats=frozenset().union(*(d.stats for d in datas)),
+            resampled=frozenset().union(*(d.resampled for d in datas)),
+            preds=frozenset().union(*(d.preds for d in datas)),
+            marks=frozenset().union(*(d.marks for d in datas)),
+            curve=next((d.curve for d in datas if d.curve is not None), None),
+            time=any(d.time for d in datas),
+            label=label or first.label,
+        )
+
+    @property
+    def loop_path(self) -> tuple[int, ...]:
+        return tuple(loop.id for loop in self.loops)
+
+    # --- statements -----------------------------------------------------------------------
+
+    def block(self, body: Sequence[ast.stmt], scope: Scope) -> None:
+        for stmt in body:
+            self.stmt(stmt, scope)
+
+    def stmt(self, node: ast.stmt, scope: Scope) -> None:
+        if isinstance(node, ast.Assign):
+            names = [n for t in node.targets for n in _target_names(t)]
+            value = self.expr_hinted(node.value, scope, names)
+            for target in node.targets:
+                self.bind(target, value, scope, node.value)
+            self.note_loop_assignment(node.targets, node.value)
+        elif isinstance(node, ast.AnnAssign):
+            if node.value is not None:
+                value = self.expr_hinted(node.value, scope, _target_names(node.target))
+                self.bind(node.target, value, scope, node.value)
+        elif isinstance(node, ast.AugAssign):
+            old = self.expr(node.target, scope)
+            new = self.expr(node.value, scope)
+            if isinstance(node.target, ast.Name):
+                merged = self.union([old, new])
+                if isinstance(old, Tup) and isinstance(new, Tup) and isinstance(node.op, ast.Add):
+                    merged = Tup(old.items + new.items)
+                scope.set(node.target.id, merged if merged is not OTHER else old)
+            else:
+                self.bind(node.target, self.union([old, new]), scope, node.value)
+            self.note_loop_assignment([node.target], node.value)
+        elif isinstance(node, ast.Expr):
+            self.expr(node.value, scope)
+        elif isinstance(node, ast.For | ast.AsyncFor):
+            self.for_loop(node, scope)
+        elif isinstance(node, ast.While):
+            self.expr(node.test, scope)
+            self.loop_body(node, set(), scope, node.body, multi=False)
+            self.block(node.orelse, scope)
+        elif isinstance(node, ast.If):
+            self.expr(node.test, scope)
+            self.block(node.body, scope)
+            self.block(node.orelse, scope)
+        elif isinstance(node, ast.With | ast.AsyncWith):
+            for item in node.items:
+                value = self.expr(item.context_expr, scope)
+                if item.optional_vars is not None:
+                    self.bind(item.optional_vars, value, scope, item.context_expr)
+            self.block(node.body, scope)
+        elif isinstance(node, ast.Try | ast.TryStar):
+            self.block(node.body, scope)
+            for handler in node.handlers:
+                self.block(handler.body, scope)
+            self.block(node.orelse, scope)
+            self.block(node.finalbody, scope)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            func = Func(node, scope)
+            self.funcs.append(func)
+            scope.set(node.name, func)
+        elif isinstance(node, ast.ClassDef):
+            inner = Scope(scope)
+            for member in node.body:
+                if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef):
+                    self.funcs.append(Func(member, inner))
+            scope.set(node.name, OTHER)
+        elif isinstance(node, ast.Return):
+            if self.returns:
+                self.returns[-1].append(self.expr(node.value, scope) if node.value else OTHER)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    scope.set(alias.asname, Ref(alias.name))
+                else:
+                    top = alias.name.split(".")[0]
+                    scope.set(top, Ref(top))
+        elif isinstance(node, ast.ImportFrom):
+            module = node.module or ""
+            for alias in node.names:
+                if alias.name != "*":
+                    scope.set(alias.asname or alias.name, Ref(f"{module}.{alias.name}"))
+        elif isinstance(node, ast.Match):
+            self.expr(node.subject, scope)
+            for case in node.cases:
+                self.block(case.body, scope)
+        elif isinstance(
+            node,
+            ast.Delete
+            | ast.Global
+            | ast.Nonlocal
+            | ast.Pass
+            | ast.Break
+            | ast.Continue
+            | ast.Raise
+            | ast.Assert,
+        ):
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, ast.expr) and not isinstance(child, ast.Name):
+                    self.expr(child, scope)
+
+    def note_loop_assignment(self, targets: Sequence[ast.AST], value: ast.AST) -> None:
+        if not self.loops:
+            return
+        names = {n for t in targets for n in _target_names(t)}
+        used = _names_in(value)
+        for loop in self.loops:
+            if used & loop.tainted:
+                loop.tainted |= names
+        if any(isinstance(t, ast.Subscript) for t in targets):
+            for loop in self.loops:
+                loop.records = True
+
+    def for_loop(self, node: ast.For | ast.AsyncFor, scope: Scope) -> None:
+        it = self.expr(node.iter, scope)
+        element = self.element_of(it)
+        multi = self.is_multi(element)
+        self.bind(node.target, element, scope, node.iter)
+        self.loop_body(node, set(_target_names(node.target)), scope, node.body, multi=multi)
+        self.block(node.orelse, scope)
+
+    def loop_body(
+        self,
+        node: ast.AST,
+        targets: set[str],
+        scope: Scope,
+        body: Sequence[ast.stmt],
+        *,
+        multi: bool,
+    ) -> None:
+        loop = Loop(next(self.loop_ids), node, set(targets), set(targets), multi_est=multi)
+        self.loops.append(loop)
+        try:
+            self.block(body, scope)
+        finally:
+            self.loops.pop()
+        self.check_hand_search(loop, body)
+
+    def is_multi(self, value: Any) -> bool:
+        if isinstance(value, Est):
+            return value.multi
+        if isinstance(value, Tup):
+            return any(self.is_multi(v) for v in value.items)
+        return False
+
+    def element_of(self, value: Any) -> Any:
+        if isinstance(value, SplitIter):
+            return Tup((value.train, value.test))
+        if isinstance(value, Tup):
+            items = value.items
+            ests = [v for v in items if isinstance(v, Est)]
+            if len(ests) >= 2 and len(ests) == len(items):
+                return self.multi_est(ests)
+            tuples = [v for v in items if isinstance(v, Tup)]
+            if tuples and len(tuples) == len(items):
+                width = max(len(t.items) for t in tuples)
+                cols = []
+                for k in range(width):
+                    column = [t.items[k] for t in tuples if k < len(t.items)]
+                    col_ests = [c for c in column if isinstance(c, Est)]
+                    if len(col_ests) >= 2 and len(col_ests) == len(column):
+                        cols.append(self.multi_est(col_ests))
+                    else:
+                        cols.append(
+                            self.union(column)
+                            if any(isinstance(c, Data) for c in column)
+                            else (column[0] if column else OTHER)
+                        )
+                return Tup(tuple(cols))
+            if items:
+                data = [v for v in items if isinstance(v, Data)]
+                return self.union(data) if data else items[0]
+            return OTHER
+        if isinstance(value, Data):
+            return value
+        return value
+
+    def multi_est(self, ests: list[Est]) -> Est:
+        first = ests[0]
+        multi = Est(first.qualname, first.role, first.node, "model", {}, self.loop_path)
+        multi.multi = True
+        multi.members = ests
+        multi.cls = " / ".join(dict.fromkeys(e.cls for e in ests))
+        roles = {e.effective_role() for e in ests}
+        multi.role = roles.pop() if len(roles) == 1 else "model"
+        self.ests.append(multi)
+        return multi
+
+    def bind(
+        self, target: ast.AST, value: Any, scope: Scope, value_node: ast.AST | None = None
+    ) -> None:
+        if isinstance(target, ast.Name):
+            if isinstance(value, Data):
+                value = self.manual_split(target.id, value, value_node)
+                value = value.relabel(target.id)
+            elif isinstance(value, Est) and value.label in {value.cls, "model"} and not value.multi:
+                value.label = target.id
+            scope.set(target.id, value)
+        elif isinstance(target, ast.Tuple | ast.List):
+            elts = target.elts
+            if isinstance(value, Tup) and len(value.items) == len(elts):
+                for elt, item in zip(elts, value.items, strict=True):
+                    self.bind(elt, item, scope)
+            elif isinstance(value, Tup) and any(isinstance(e, ast.Starred) for e in elts):
+                for elt, item in zip(elts, value.items, strict=False):
+                    self.bind(elt.value if isinstance(elt, ast.Starred) else elt, item, scope)
+            else:
+                for elt in elts:
+                    self.bind(elt.value if isinstance(elt, ast.Starred) else elt, value, scope)
+        elif isinstance(target, ast.Subscript):
+            base = self.expr(target.value, scope)
+            self.expr(target.slice, scope)
+            if isinstance(base, Data) and isinstance(value, Data):
+                column = _const_str(target.slice)
+                columns = _const_strs(target.slice) or ([column] if column else [])
+                marks = frozenset(
+                    replace(m, column=columns[0]) if m.column is None and columns else m
+                    for m in value.marks
+                )
+                if columns and column in self.time_columns:
+                    value = replace(value, time=True)
+                incoming = replace(value, marks=marks, tags=frozenset(), origins=frozenset())
+                merged = self.union([base.drop_columns(columns), incoming], label=base.label)
+                self.rebind_root(target.value, merged, scope)
+        elif isinstance(target, ast.Attribute):
+            base = self.expr(target.value, scope)
+            if isinstance(base, Data) and isinstance(value, Data):
+                keep = replace(value, tags=frozenset(), origins=frozenset())
+                time = value.time or (target.attr == "index" and bool(value.time))
+                self.rebind_root(
+                    target.value,
+                    replace(self.union([base, keep], label=base.label), time=time),
+                    scope,
+                )
+            elif isinstance(target.value, ast.Name) and target.value.id == "self":
+                scope.set(f"self.{target.attr}", value)
+
+    def rebind_root(self, node: ast.AST, value: Any, scope: Scope) -> None:
+        """``df['a'] = ...`` and in-place methods change the object a name refers to."""
+        while isinstance(node, ast.Attribute | ast.Subscript):
+            node = node.value
+        if isinstance(node, ast.Name):
+            scope.set(node.id, value)
+
+    # --- manual splits: X[:n] / X[n:], df.sample + df.drop -----------------------------------
+
+    def manual_split(self, name: str, value: Data, value_node: ast.AST | None) -> Data:
+        if not isinstance(value_node, ast.Subscript):
+            return value
+        side = _side_from_name(name)
+        if side is None:
+            return value
+        index = value_node.slice
+        if isinstance(index, ast.Slice):
+            if index.lower is None and index.upper is None:
+                return value
+        elif not (
+            isinstance(index, ast.Compare | ast.BoolOp | ast.Call)
+            or (isinstance(index, ast.UnaryOp) and isinstance(index.op, ast.Not | ast.Invert))
+        ):
+            return value
+        if isinstance(index, ast.Call) and not (
+            isinstance(index.func, ast.Attribute) and index.func.attr in {"between", "isin"}
+        ):
+            return value
+        key = (value.origins, value.tags)
+        sid = self.manual_splits.get(key)
+        if sid is None:
+            sid = next(self.split_ids)
+            self.manual_splits[key] = sid
+            self.splits[sid] = Split(
+                sid, value_node, "slicing", shuffled=False, seeded=True, source_label=value.label
+            )
+            self.on_split(self.splits[sid], value, value_node)
+        split = self.splits[sid]
+        split.sides.add(side)
+        if side == _TEST:
+            split.test_label = split.test_label or name
+        else:
+            split.train_label = split.train_label or name
+        return replace(value, tags=value.tags | {(sid, side)})
+
+    def live(self, sid: int) -> bool:
+        """A split both of whose sides exist (a one-sided slice is a filter, not a split)."""
+        split = self.splits.get(sid)
+        return split is not None and len(split.sides) == 2
+
+    # --- expressions ------------------------------------------------------------------------
+
+    def expr_hinted(self, node: ast.expr, scope: Scope, names: list[str]) -> Any:
+        self.hint.append(",".join(names))
+        self.hint_nodes.append(node)
+        try:
+            return self.expr(node, scope)
+        finally:
+            self.hint.pop()
+            self.hint_nodes.pop()
+
+    @property
+    def hint_names(self) -> list[str]:
+        return self.hint[-1].split(",") if self.hint and self.hint[-1] else []
+
+    def expr(self, node: ast.AST | None, scope: Scope) -> Any:
+        if node is None:
+            return OTHER
+        method = getattr(self, "e_" + type(node).__name__, None)
+        if method is not None:
+            return method(node, scope)
+        values = [
+            self.expr(c, scope) for c in ast.iter_child_nodes(node) if isinstance(c, ast.expr)
+        ]
+        return self.union(values)
+
+    def e_Constant(self, node: ast.Constant, scope: Scope) -> Any:
+        return OTHER
+
+    def e_Name(self, node: ast.Name, scope: Scope) -> Any:
+        value = scope.get(node.id)
+        if value is not None:
+            return value
+        if node.id in _BUILTINS:
+            return Ref(node.id)
+        data = self.new_origin(node.id)
+        scope.root.set(node.id, data)
+        return data
+
+    def e_Attribute(self, node: ast.Attribute, scope: Scope) -> Any:
+        if isinstance(node.value, ast.Name) and node.value.id == "self":
+            value = scope.get(f"self.{node.attr}")
+            if value is not None:
+                return value
+        base = self.expr(node.value, scope)
+        if isinstance(base, Ref):
+            return Ref(f"{base.qualname}.{node.attr}")
+        if isinstance(base, Est):
+            if node.attr in {"best_estimator_", "estimator", "estimator_"}:
+                return base
+            if node.attr in {"named_steps", "steps"}:
+                return base
+            return OTHER
+        if isinstance(base, Data):
+            if node.attr in {
+                "dt",
+                "str",
+                "cat",
+                "index",
+                "values",
+                "T",
+                "iloc",
+                "loc",
+                "at",
+                "iat",
+                "array",
+                "columns",
+                "dtypes",
+                "shape",
+            }:
+                return base
+            column = node.attr
+            kept = base.keep_columns([column])
+            return kept
+        if isinstance(base, Grouped | Windowed):
+            return base
+        return OTHER
+
+    def e_Subscript(self, node: ast.Subscript, scope: Scope) -> Any:
+        base = self.expr(node.value, scope)
+        index = self.expr(node.slice, scope)
+        if isinstance(base, Tup):
+            if isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, int):
+                k = node.slice.value
+                if -len(base.items) <= k < len(base.items):
+                    return base.items[k]
+                return OTHER
+            return self.union(base.items) if any(isinstance(i, Data) for i in base.items) else base
+        if isinstance(base, Est):
+            return (
+                base.steps[-1]
+                if base.steps and isinstance(node.slice, ast.Constant) and node.slice.value == -1
+                else base
+            )
+        if isinstance(base, Grouped | Windowed):
+            return base
+        if isinstance(base, Data):
+            columns = _const_strs(node.slice)
+            if columns is not None:
+                picked = base.keep_columns(columns).relabel(
+                    f"{base.label}[{columns[0]!r}]" if len(columns) == 1 else base.label
+                )
+                if self.time_columns.intersection(columns):
+                    picked = replace(picked, time=True)
+                return picked
+            if isinstance(index, Data):
+                merged = self.union([base, replace(index, label=base.label, marks=frozenset())])
+                return replace(merged, marks=base.marks) if isinstance(merged, Data) else merged
+            return base
+        if isinstance(base, Ref) and isinstance(index, Data):
+            return index
+        return OTHER
+
+    def e_Tuple(self, node: ast.Tuple | ast.List | ast.Set, scope: Scope) -> Any:
+        items = tuple(
+            self.expr(e.value if isinstance(e, ast.Starred) else e, scope) for e in node.elts
+        )
+        return Tup(items)
+
+    e_List = e_Tuple
+    e_Set = e_Tuple
+
+    def e_Dict(self, node: ast.Dict, scope: Scope) -> Any:
+        for key in node.keys:
+            self.expr(key, scope)
+        values = tuple(self.expr(v, scope) for v in node.values)
+        ests = [v for v in values if isinstance(v, Est)]
+        if len(ests) >= 2 and len(ests) == len(values):
+            return _EstDict(Tup(values))
+        return Tup(values)
+
+    def e_ListComp(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp, scope: Scope) -> Any:
+        inner = Scope(scope)
+        for gen in node.generators:
+            self.bind(gen.target, self.element_of(self.expr(gen.iter, inner)), inner)
+            for cond in gen.ifs:
+                self.expr(cond, inner)
+        value = self.expr(node.elt, inner)
+        if isinstance(value, Data):
+            return value
+        return OTHER
+
+    e_SetComp = e_ListComp
+    e_GeneratorExp = e_ListComp
+
+    def e_DictComp(self, node: ast.DictComp, scope: Scope) -> Any:
+        inner = Scope(scope)
+        for gen in node.generators:
+            self.bind(gen.target, self.element_of(self.expr(gen.iter, inner)), inner)
+        self.expr(node.key, inner)
+        value = self.expr(node.value, inner)
+        return value if isinstance(value, Data) else OTHER
+
+    def e_Lambda(self, node: ast.Lambda, scope: Scope) -> Any:
+        return Func(node, scope)
+
+    def e_NamedExpr(self, node: ast.NamedExpr, scope: Scope) -> Any:
+        value = self.expr(node.value, scope)
+        self.bind(node.target, value, scope, node.value)
+        return value
+
+    def e_UnaryOp(self, node: ast.UnaryOp, scope: Scope) -> Any:
+        value = self.expr(node.operand, scope)
+        if isinstance(node.op, ast.Invert) and isinstance(value, Data) and value.tags:
+            # ~df.index.isin(train.index): the rows not in the training side
+            flipped = frozenset((s, _TEST if side == _TRAIN else _TRAIN) for s, side in value.tags)
+            return replace(value, tags=flipped)
+        return value
+
+    def e_Compare(self, node: ast.Compare, scope: Scope) -> Any:
+        values = [self.expr(node.left, scope), *(self.expr(c, scope) for c in node.comparators)]
+        preds = [v for v in values if isinstance(v, Data) and v.preds]
+        others = [v for v in values if isinstance(v, Data) and not v.preds]
+        if preds and others and any(isinstance(op, ast.Eq | ast.NotEq) for op in node.ops):
+            self.evaluate_preds(preds, others, node, "comparison with the labels")
+        return self.union(values)
+
+    def e_IfExp(self, node: ast.IfExp, scope: Scope) -> Any:
+        self.expr(node.test, scope)
+        return self.union([self.expr(node.body, scope), self.expr(node.orelse, scope)])
+
+    def e_JoinedStr(self, node: ast.JoinedStr, scope: Scope) -> Any:
+        for value in node.values:
+            self.expr(value, scope)
+        return OTHER
+
+    def e_BinOp(self, node: ast.BinOp, scope: Scope) -> Any:
+        left = self.expr(node.left, scope)
+        right = self.expr(node.right, scope)
+        if isinstance(left, Tup) and isinstance(right, Tup) and isinstance(node.op, ast.Add):
+            return Tup(left.items + right.items)
+        return self.union([left, right])
+
+    # --- calls ------------------------------------------------------------------------------
+
+    def e_Call(self, node: ast.Call, scope: Scope) -> Any:
+        func = node.func
+        kwargs = {kw.arg: kw.value for kw in node.keywords if kw.arg}
+        if isinstance(func, ast.Attribute):
+            receiver = self.expr(func.value, scope)
+            args = [
+                self.expr(a.value if isinstance(a, ast.Starred) else a, scope) for a in node.args
+            ]
+            kw_values = {k: self.expr(v, scope) for k, v in kwargs.items()}
+            splat = [self.expr(kw.value, scope) for kw in node.keywords if kw.arg is None]
+            return self.method_call(
+                receiver, func.attr, args, kw_values, kwargs, node, scope, splat
+            )
+        callee = self.expr(func, scope)
+        args = [self.expr(a.value if isinstance(a, ast.Starred) else a, scope) for a in node.args]
+        kw_values = {k: self.expr(v, scope) for k, v in kwargs.items()}
+        splat = [self.expr(kw.value, scope) for kw in node.keywords if kw.arg is None]
+        if isinstance(callee, Func):
+            return self.call_function(callee, args, kw_values)
+        if isinstance(callee, Ref):
+            return self.ref_call(callee, args, kw_values, kwargs, node, scope)
+        if isinstance(callee, Est):
+            return callee
+        return self.union([*args, *kw_values.values(), *splat])
+
+    def call_function(
+        self, func: Func, args: list[Any], kwargs: dict[str, Any], *, fresh: bool = False
+    ) -> Any:
+        if func in self.call_stack or self.depth >= _MAX_DEPTH:
+            return self.union([*args, *kwargs.values()])
+        func.called = func.called or not fresh
+        node = func.node
+        local = Scope(func.scope)
+        params = node.args
+        positional = [*params.posonlyargs, *params.args]
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(params.defaults)) + list(
+            params.defaults
+        )
+        for i, (param, default) in enumerate(zip(positional, defaults, strict=True)):
+            if i < len(args):
+                value = args[i]
+            elif param.arg in kwargs:
+                value = kwargs[param.arg]
+            elif fresh and param.arg not in {"self", "cls"}:
+                value = self.new_origin(param.arg)
+            elif default is not None:
+                value = self.expr(default, func.scope)
+            else:
+                value = OTHER
+            local.set(param.arg, value.relabel(param.arg) if isinstance(value, Data) else value)
+        for param, kwdefault in zip(params.kwonlyargs, params.kw_defaults, strict=True):
+            if param.arg in kwargs:
+                local.set(param.arg, kwargs[param.arg])
+            elif kwdefault is not None:
+                local.set(param.arg, self.expr(kwdefault, func.scope))
+            else:
+                local.set(param.arg, self.new_origin(param.arg) if fresh else OTHER)
+        if params.vararg:
+            local.set(params.vararg.arg, Tup(tuple(args[len(positional) :])))
+        if params.kwarg:
+            local.set(params.kwarg.arg, OTHER)
+        self.call_stack.append(func)
+        self.depth += 1
+        self.returns.append([])
+        saved_hint = self.hint
+        self.hint = []
+        try:
+            if isinstance(node, ast.Lambda):
+                result = self.expr(node.body, local)
+            else:
+                self.block(node.body, local)
+                results = self.returns[-1]
+                tuples = [r for r in results if isinstance(r, Tup)]
+                if tuples:
+                    result = tuples[-1]
+                elif any(isinstance(r, Est) for r in results):
+                    result = next(r for r in reversed(results) if isinstance(r, Est))
+                else:
+                    result = self.union(results)
+        finally:
+            self.hint = saved_hint
+            self.returns.pop()
+            self.depth -= 1
+            self.call_stack.pop()
+        return result
+
+    def ref_call(
+        self,
+        callee: Ref,
+        args: list[Any],
+        kw: dict[str, Any],
+        kw_nodes: dict[str, ast.expr],
+        node: ast.Call,
+        scope: Scope,
+    ) -> Any:
+        name = callee.name
+        qual = callee.qualname
+        if name == "train_test_split" or (
+            name == "split" and qual.endswith("model_selection.split")
+        ):
+            return self.train_test_split(args, kw, kw_nodes, node)
+        if name in K.CV_FUNCTIONS:
+            return self.cv_call(name, args, kw, kw_nodes, node)
+        if name == "resample" and ("utils" in qual or qual == "resample"):
+            return self.resample_call(args, kw_nodes, node, name)
+        if name in {"train"} and qual.split(".")[0] in {"xgb", "xgboost", "lgb", "lightgbm"}:
+            est = self.make_est(Ref(f"{qual}Booster"), "model", node, {}, kw_nodes)
+            data = args[1] if len(args) > 1 else kw.get("dtrain", kw.get("train_set", OTHER))
+            if isinstance(data, Data):
+                self.fit(
+                    est,
+                    data,
+                    None,
+                    node,
+                    "train",
+                    {k: v for k, v in kw.items() if k in {"evals", "valid_sets"}},
+                )
+            return est
+        if name in {"argmax", "argmin", "nanargmax", "nanargmin", "idxmax"} and args:
+            self.check_curve(args[0], node)
+        if K.is_metric(qual) and name not in {"make_scorer", "get_scorer", "check_scoring"}:
+            return self.metric_call(name, args, kw, node)
+        role = K.estimator_role(qual)
+        if role is not None or name in {"make_pipeline", "Pipeline", "make_imb_pipeline"}:
+            return self.make_est(callee, role, node, kw, kw_nodes, args)
+        if K.DATA_LOADERS.match(name):
+            label = self.hint_names[0] if self.hint_names else name
+            time = any(k in kw_nodes for k in ("parse_dates", "date_parser", "date_format"))
+            if name in {"DataFrame", "from_pandas", "from_dict", "from_records"} and any(
+                isinstance(a, Data) for a in [*args, *kw.values()]
+            ):
+                return self.union([*args, *kw.values()])
+            return self.new_origin(label, time=time)
+        if name in K.TIME_MAKERS:
+            value = self.union(args)
+            return replace(value, time=True) if isinstance(value, Data) else OTHER
+        if name in K.CONCAT_FUNCTIONS or name in {
+            "array",
+            "asarray",
+            "column_stack",
+            "DMatrix",
+            "Dataset",
+            "Pool",
+        }:
+            return self.union([*args, *kw.values()])
+        if name in {"enumerate", "zip", "list", "tuple", "sorted", "reversed", "iter", "dict"}:
+            return self.builtin_container(name, args)
+        if name in {
+            "len",
+            "print",
+            "display",
+            "type",
+            "isinstance",
+            "range",
+            "str",
+            "repr",
+            "round",
+            "int",
+        }:
+            return OTHER
+        return self.union([*args, *kw.values()])
+
+    def builtin_container(self, name: str, args: list[Any]) -> Any:
+        if not args:
+            return OTHER
+        if name == "enumerate":
+            return Tup((Tup((OTHER, self.element_of(args[0]))),))
+        if name == "zip":
+            return Tup((Tup(tuple(self.element_of(a) for a in args)),))
+        if name == "dict" and isinstance(args[0], _EstDict):
+            return args[0]
+        return args[0]
+
+    def make_est(
+        self,
+        callee: Ref,
+        role: str | None,
+        node: ast.Call,
+        kw: dict[str, Any],
+        kw_nodes: dict[str, ast.expr],
+        args: Sequence[Any] = (),
+    ) -> Est:
+        direct = bool(self.hint_nodes) and self.hint_nodes[-1] is node
+        label = self.hint_names[0] if direct and len(self.hint_names) == 1 else callee.name
+        est = Est(callee.qualname, role, node, label, dict(kw_nodes), self.loop_path)
+        name = callee.name
+        if name in {"make_pipeline", "make_imb_pipeline", "make_union", "make_column_transformer"}:
+            est.steps = [a for a in _flatten(args) if isinstance(a, Est)]
+        elif name in {"Pipeline", "ColumnTransformer", "FeatureUnion"}:
+            steps = (
+                args[0]
+                if args
+                else kw.get("steps", kw.get("transformers", kw.get("transformer_list")))
+            )
+            est.steps = [a for a in _flatten([steps]) if isinstance(a, Est)]
+        elif role == "search":
+            inner = args[0] if args else kw.get("estimator")
+            est.inner = inner if isinstance(inner, Est) else None
+            self.check_search_design(est, node, kw_nodes, args)
+        elif role in {"model"} and name in {
+            "StackingClassifier",
+            "StackingRegressor",
+            "VotingClassifier",
+            "VotingRegressor",
+            "CalibratedClassifierCV",
+            "BaggingClassifier",
+        }:
+            pass
+        if role == "splitter":
+            est.role = "splitter"
+        self.ests.append(est)
+        for loop in self.loops:
+            if _names_in(node) & loop.tainted:
+                loop.tainted |= set(self.hint_names)
+        return est
+
+    # --- methods ----------------------------------------------------------------------------
+
+    def method_call(
+        self,
+        receiver: Any,
+        name: str,
+        args: list[Any],
+        kw: dict[str, Any],
+        kw_nodes: dict[str, ast.expr],
+        node: ast.Call,
+        scope: Scope,
+        splat: list[Any],
+    ) -> Any:
+        if isinstance(receiver, Ref):
+            return self.ref_call(
+                Ref(f"{receiver.qualname}.{name}"), args, kw, kw_nodes, node, scope
+            )
+        if isinstance(receiver, Est):
+            return self.est_method(receiver, name, args, kw, kw_nodes, node, scope)
+        if isinstance(receiver, _EstDict):
+            if name in {"items"}:
+                return Tup((Tup((OTHER, self.element_of(receiver.values))),))
+            if name == "values":
+                return receiver.values
+            return OTHER
+        if isinstance(receiver, Tup):
+            if name == "append" and args:
+                self.note_append()
+                return OTHER
+            return self.union([*receiver.items, *args])
+        if isinstance(receiver, Grouped):
+            return self.grouped_method(receiver, name, args, kw_nodes, node)
+        if isinstance(receiver, Windowed):
+            return receiver.data
+        if isinstance(receiver, Func):
+            return self.call_function(receiver, args, kw) if name == "__call__" else OTHER
+        if isinstance(receiver, Data):
+            return self.data_method(receiver, name, args, kw, kw_nodes, node, scope)
+        if name in {
+            "append",
+            "extend",
+            "add",
+            "update",
+            "insert",
+            "log_metric",
+            "log_param",
+            "log_params",
+            "log_metrics",
+            "to_csv",
+            "write",
+            "report",
+        }:
+            self.note_append()
+        return self.union([*args, *kw.values(), *splat])
+
+    def note_append(self) -> None:
+        for loop in self.loops:
+            loop.records = True
+
+    def est_method(
+        self,
+        est: Est,
+        name: str,
+        args: list[Any],
+        kw: dict[str, Any],
+        kw_nodes: dict[str, ast.expr],
+        node: ast.Call,
+        scope: Scope,
+    ) -> Any:
+        x = args[0] if args else kw.get("X", kw.get("x", OTHER))
+        y = args[1] if len(args) > 1 else kw.get("y", OTHER)
+        if est.role == "splitter" and name == "split":
+            return self.splitter_split(est, x, node)
+        if name in {
+            "fit",
+            "fit_transform",
+            "fit_resample",
+            "fit_sample",
+            "partial_fit",
+            "fit_predict",
+            "train",
+        }:
+            if not isinstance(x, Data):
+                return est if name in {"fit", "partial_fit", "train"} else OTHER
+            extra = {
+                k: v
+                for k, v in kw.items()
+                if k in {"eval_set", "validation_data", "eval_X", "X_val", "valid_sets", "evals"}
+            }
+            fit = self.fit(est, x, y if isinstance(y, Data) else None, node, name, extra)
+            role = est.effective_role()
+            if name in {"fit_resample", "fit_sample"} or (role == "resample" and name != "fit"):
+                stamped = replace(x, resampled=x.resampled | {fit})
+                stamped_y = (
+                    replace(y, resampled=y.resampled | {fit}) if isinstance(y, Data) else OTHER
+                )
+                return Tup((stamped, stamped_y))
+            if name == "fit_transform":
+                return self.transformed(est, fit, x)
+            if name == "fit_predict":
+                return replace(x, preds=frozenset({Pred(est, fit, x)}))
+            return est
+        if name in {"transform", "inverse_transform"}:
+            if not isinstance(x, Data):
+                return OTHER
+            if est.role is None:
+                est.role = "transform"
+            return self.transformed(est, est.current, x)
+        if name in K.PREDICT_METHODS:
+            if not isinstance(x, Data):
+                return OTHER
+            if est.role is None:
+                est.role = "model"
+            pred = Pred(est, est.current, x)
+            self.check_inputs(est, x, node)
+            return replace(x, preds=frozenset({pred}), label=f"{est.label}.{name}({x.label})")
+        if name in K.EVAL_METHODS:
+            if isinstance(x, Data):
+                self.record_eval(est, est.current, x, node, f"{est.label}.{name}()")
+            return OTHER
+        if name in {"set_params", "add", "compile", "summary", "get_params"}:
+            return est if name == "set_params" else OTHER
+        return OTHER
+
+    def transformed(self, est: Est, fit: Fit | None, x: Data) -> Data:
+        if fit is None or (not est.has_learned_steps() and est.effective_role() != "search"):
+            return x
+        return replace(x, fits=x.fits | {fit})
+
+    def data_method(
+        self,
+        data: Data,
+        name: str,
+        args: list[Any],
+        kw: dict[str, Any],
+        kw_nodes: dict[str, ast.expr],
+        node: ast.Call,
+        scope: Scope,
+    ) -> Any:
+        inplace = _truthy_kw(kw_nodes, "inplace") is True
+        result: Any
+        if name == "shift":
+            periods = node.args[0] if node.args else kw_nodes.get("periods")
+            result = data
+            if _negative_int(periods):
+                result = replace(
+                    data, marks=data.marks | {Mark(None, "DL141", node, _line(node), "shift")}
+                )
+        elif name in {"rolling", "expanding", "ewm"}:
+            result = data
+            if name == "rolling" and _truthy_kw(kw_nodes, "center"):
+                result = replace(
+                    data, marks=data.marks | {Mark(None, "DL142", node, _line(node), "rolling")}
+                )
+            return Windowed(result)
+        elif name in {"bfill", "backfill"} or (
+            name == "fillna" and _const_str(kw_nodes.get("method")) in {"bfill", "backfill"}
+        ):
+            result = data
+            if data.time:
+                result = replace(
+                    data, marks=data.marks | {Mark(None, "DL143", node, _line(node), name)}
+                )
+            if name == "fillna":
+                result = self.union([result, *args])
+        elif name in {"set_index", "to_datetime", "asfreq", "resample_time"}:
+            result = data
+            cols = _const_strs(node.args[0]) if node.args else None
+            if name == "set_index" and cols and self.time_columns.intersection(cols):
+                result = replace(data, time=True)
+        elif name == "groupby":
+            return Grouped(data)
+        elif name == "sample":
+            result = self.sample_call(data, kw_nodes, node)
+        elif name == "drop":
+            result = self.drop_call(data, args, kw, kw_nodes, node)
+        elif name in {"head", "tail"}:
+            result = data
+        elif (
+            name in K.STAT_METHODS
+            and not args
+            and not any(isinstance(v, Data) for v in kw.values())
+        ):
+            if name in {"value_counts", "describe", "count", "sum", "nunique"}:
+                return (
+                    replace(
+                        data,
+                        preds=frozenset(),
+                        tags=frozenset(),
+                        origins=frozenset(),
+                        fits=frozenset(),
+                    )
+                    if False
+                    else OTHER
+                )
+            fit = Fit(None, data, node, name, self.loop_path, f"{data.label}.{name}()")
+            result = Data(stats=frozenset({fit}), label=f"{data.label}.{name}()")
+        elif name in {"append", "merge", "join", "combine_first", "update"}:
+            result = self.union([data, *args])
+        elif name in {"argmax", "argmin", "idxmax", "idxmin"}:
+            self.check_curve(data, node)
+            result = OTHER
+        elif name == "pipe" and args and isinstance(args[0], Func):
+            result = self.call_function(args[0], [data, *args[1:]], kw)
+        elif name in {"apply", "transform", "map", "agg", "aggregate", "applymap"}:
+            result = self.union([data, *[a for a in args if isinstance(a, Data)]])
+        elif name in {"isin"}:
+            result = self.union([data, *args]) if any(isinstance(a, Data) for a in args) else data
+            if isinstance(result, Data):
+                incoming = [a for a in args if isinstance(a, Data)]
+                result = replace(
+                    result,
+                    tags=frozenset().union(*(a.tags for a in incoming)) if incoming else data.tags,
+                )
+        else:
+            result = self.union([data, *args, *kw.values()])
+        if name in {"to_datetime"} and isinstance(result, Data):
+            result = replace(result, time=True)
+        if inplace and isinstance(result, Data) and isinstance(node.func, ast.Attribute):
+            base = self.expr(node.func.value, scope)
+            if isinstance(base, Data):
+                self.rebind_root(
+                    node.func.value,
+                    self.union(
+                        [base, replace(result, origins=frozenset(), tags=frozenset())],
+                        label=base.label,
+                    ),
+                    scope,
+                )
+        return result
+
+    def grouped_method(
+        self,
+        grouped: Grouped,
+        name: str,
+        args: list[Any],
+        kw_nodes: dict[str, ast.expr],
+        node: ast.Call,
+    ) -> Any:
+        data = grouped.data
+        if name in {"rolling", "expanding", "ewm"}:
+            if name == "rolling" and _truthy_kw(kw_nodes, "center"):
+                data = replace(
+                    data, marks=data.marks | {Mark(None, "DL142", node, _line(node), "rolling")}
+                )
+            return Windowed(data)
+        fit = Fit(
+            None,
+            data,
+            node,
+            f"groupby().{name}",
+            self.loop_path,
+            f"{data.label}.groupby(...).{name}()",
+        )
+        if name == "transform" or name in {
+            "cumsum",
+            "cumcount",
+            "rank",
+            "shift",
+            "diff",
+            "ffill",
+            "bfill",
+        }:
+            if name == "shift":
+                periods = node.args[0] if node.args else kw_nodes.get("periods")
+                if _negative_int(periods):
+                    return replace(
+                        data, marks=data.marks | {Mark(None, "DL141", node, _line(node), "shift")}
+                    )
+                return data
+            if name in {"cumsum", "cumcount", "rank", "ffill", "diff"}:
+                return data
+            return replace(data, stats=data.stats | {fit})
+        if name in K.STAT_METHODS or name in {"agg", "aggregate", "apply", "size"}:
+            return Data(stats=frozenset({fit}), label=fit.label)
+        return Grouped(data)
+
+    # --- splits ------------------------------------------------------------------------------
+
+    def new_split(
+        self,
+        node: ast.AST,
+        how: str,
+        *,
+        shuffled: bool,
+        seeded: bool,
+        source: Data,
+        cv: bool = False,
+    ) -> Split:
+        sid = next(self.split_ids)
+        split = Split(sid, node, how, shuffled, seeded, source.label, cv=cv)
+        self.splits[sid] = split
+        return split
+
+    def train_test_split(
+        self, args: list[Any], kw: dict[str, Any], kw_nodes: dict[str, ast.expr], node: ast.Call
+    ) -> Any:
+        arrays = [a for a in args if isinstance(a, Data)]
+        if not arrays:
+            return Tup((OTHER, OTHER, OTHER, OTHER))
+        shuffle = _truthy_kw(kw_nodes, "shuffle")
+        shuffled = shuffle is not False
+        seeded = "random_state" in kw_nodes
+        source = self.union(arrays)
+        split = self.new_split(
+            node, "train_test_split", shuffled=shuffled, seeded=seeded, source=source
+        )
+        names = self.hint_names
+        if len(names) == 2 * len(arrays):
+            split.train_label, split.test_label = names[0], names[1]
+        if shuffled and not seeded:
+            self.unseeded_splits.append(split)
+        self.on_split(split, source, node)
+        items: list[Any] = []
+        for a in arrays:
+            items.append(replace(a, tags=a.tags | {(split.id, _TRAIN)}))
+            items.append(replace(a, tags=a.tags | {(split.id, _TEST)}))
+        return Tup(tuple(items))
+
+    def splitter_split(self, est: Est, x: Any, node: ast.Call) -> Any:
+        if not isinstance(x, Data):
+            return OTHER
+        shuffle = _truthy_kw(est.kwargs, "shuffle")
+        shuffled = bool(shuffle) or est.cls in K.SHUFFLING_SPLITTERS
+        seeded = "random_state" in est.kwargs
+        split = self.new_split(
+            node, f"{est.cls}.split", shuffled=shuffled, seeded=seeded, source=x, cv=True
+        )
+        split.test_label = "each held-out fold"
+        if shuffled and not seeded:
+            self.unseeded_splits.append(split)
+        self.cv_used = True
+        self.on_split(split, x, node, est=est)
+        idx = Data(origins=x.origins, time=x.time, label="index")
+        return SplitIter(
+            replace(idx, tags=x.tags | {(split.id, _TRAIN)}, label="train_index"),
+            replace(idx, tags=x.tags | {(split.id, _TEST)}, label="test_index"),
+        )
+
+    def sample_call(self, data: Data, kw_nodes: dict[str, ast.expr], node: ast.Call) -> Any:
+        replace_kw = _truthy_kw(kw_nodes, "replace")
+        if replace_kw:
+            fit = Fit(
+                None,
+                data,
+                node,
+                "sample(replace=True)",
+                self.loop_path,
+                f"{data.label}.sample(replace=True)",
+            )
+            return replace(data, resampled=data.resampled | {fit})
+        frac = kw_nodes.get("frac")
+        side = _side_from_name(self.hint_names[0] if self.hint_names else None)
+        if side is None or not (
+            isinstance(frac, ast.Constant) and isinstance(frac.value, float) and frac.value < 1
+        ):
+            return data
+        split = self.new_split(
+            node, "sample", shuffled=True, seeded="random_state" in kw_nodes, source=data
+        )
+        split.sides = {side}
+        if not split.seeded:
+            self.unseeded_splits.append(split)
+        self.on_split(split, data, node)
+        if side == _TRAIN:
+            split.train_label = self.hint_names[0]
+        else:
+            split.test_label = self.hint_names[0]
+        return replace(data, tags=data.tags | {(split.id, side)})
+
+    def drop_call(
+        self,
+        data: Data,
+        args: list[Any],
+        kw: dict[str, Any],
+        kw_nodes: dict[str, ast.expr],
+        node: ast.Call,
+    ) -> Any:
+        columns = _const_strs(kw_nodes.get("columns"))
+        axis = kw_nodes.get("axis")
+        if (
+            columns is None
+            and node.args
+            and (
+                (isinstance(axis, ast.Constant) and axis.value in (1, "columns"))
+                or "columns" in kw_nodes
+            )
+        ):
+            columns = _const_strs(node.args[0])
+        if (
+            columns is None
+            and "labels" in kw_nodes
+            and isinstance(axis, ast.Constant)
+            and axis.value in (1, "columns")
+        ):
+            columns = _const_strs(kw_nodes["labels"])
+        if columns is not None:
+            return data.drop_columns(columns)
+        index = args[0] if args else kw.get("index", kw.get("labels"))
+        if isinstance(index, Data):
+            new = [
+                (s, _TEST)
+                for s, side in index.tags
+                if side == _TRAIN and (s, _TRAIN) not in data.tags
+            ]
+            new += [
+                (s, _TRAIN)
+                for s, side in index.tags
+                if side == _TEST and (s, _TEST) not in data.tags
+            ]
+            if new:
+                for s, side in new:
+                    split = self.splits.get(s)
+                    if split is not None:
+                        split.sides.add(side)
+                    if split is not None and self.hint_names:
+                        if side == _TEST:
+                            split.test_label = split.test_label or self.hint_names[0]
+                        else:
+                            split.train_label = split.train_label or self.hint_names[0]
+                return replace(data, tags=data.tags | frozenset(new))
+        return data
+
+    def resample_call(
+        self, args: list[Any], kw_nodes: dict[str, ast.expr], node: ast.Call, name: str
+    ) -> Any:
+        data = [a for a in args if isinstance(a, Data)]
+        if not data or _truthy_kw(kw_nodes, "replace") is False:
+            return self.union(data)
+        source = self.union(data)
+        fit = Fit(None, source, node, "resample", self.loop_path, f"resample({source.label})")
+        if len(data) == 1:
+            return replace(data[0], resampled=data[0].resampled | {fit})
+        return Tup(tuple(replace(d, resampled=d.resampled | {fit}) for d in data))
+
+    def on_split(self, split: Split, data: Data, node: ast.AST, est: Est | None = None) -> None:
+        """Rows are divided: whatever was learned from all of them now reaches the test side."""
+        test = f"`{split.test_label}`" if split.test_label else "its test side"
+        for fit in data.fits:
+            if (
+                fit.data.origins & data.origins
+                and fit.data.tags <= data.tags
+                and fit.est is not None
+            ):
+                self.report(
+                    "DL101",
+                    fit.node,
+                    f"{fit.est.describe()} is fitted on `{fit.data.label}` (line {_line(fit.node)}), "
+                    f"which is split at line {_line(node)} by {split.how}: {test} "
+                    "was seen by the fit.",
+                    key=fit,
+                    estimator=fit.est.cls,
+                    fit_line=_line(fit.node),
+                    split_line=_line(node),
+                )
+        for stat in data.stats:
+            if stat.data.origins & data.origins and stat.data.tags <= data.tags:
+                self.report(
+                    "DL103",
+                    stat.node,
+                    f"`{stat.label}` is computed over all rows of `{stat.data.label}` "
+                    f"(line {_line(stat.node)}) and written into data split at line {_line(node)}: "
+                    f"{test} shaped it.",
+                    key=("DL103", _line(stat.node)),
+                    statistic=stat.method,
+                    split_line=_line(node),
+                )
+        for fit in data.resampled:
+            self.report(
+                "DL111",
+                fit.node,
+                f"`{fit.label}` resamples the rows (line {_line(fit.node)}) before they are split at "
+                f"line {_line(node)}: copies or synthetic neighbours of training rows land in {test}.",
+                key=fit,
+                split_line=_line(node),
+            )
+        if split.shuffled and data.time:
+            self.report(
+                "DL131",
+                node,
+                f"`{data.label}` is time-ordered, but {split.how} at line {_line(node)} splits it at "
+                "random: the model trains on rows from after its test rows.",
+                how=split.how,
+            )
+
+    def cv_call(
+        self,
+        name: str,
+        args: list[Any],
+        kw: dict[str, Any],
+        kw_nodes: dict[str, ast.expr],
+        node: ast.Call,
+    ) -> Any:
+        est = args[0] if args else kw.get("estimator")
+        x = args[1] if len(args) > 1 else kw.get("X", OTHER)
+        y = args[2] if len(args) > 2 else kw.get("y", OTHER)
+        self.cv_used = True
+        if not isinstance(x, Data):
+            return OTHER
+        cv = kw.get("cv")
+        shuffled = isinstance(cv, Est) and (
+            bool(_truthy_kw(cv.kwargs, "shuffle")) or cv.cls in K.SHUFFLING_SPLITTERS
+        )
+        split = self.new_split(node, name, shuffled=shuffled, seeded=True, source=x, cv=True)
+        split.test_label = "each validation fold"
+        if not x.tags:
+            self.on_split(split, x, node)
+        elif shuffled and x.time:
+            self.on_split(
+                replace(split),
+                replace(x, fits=frozenset(), stats=frozenset(), resampled=frozenset()),
+                node,
+            )
+        if isinstance(est, Est):
+            if isinstance(y, Data):
+                self.check_inputs(est, x, node)
+            self.record_eval(
+                est, None, replace(x, tags=x.tags | {(split.id, _TEST)}), node, f"{name}()", cv=True
+            )
+        return OTHER
+
+    # --- fits, predictions and evaluations -------------------------------------------------
+
+    def fit(
+        self, est: Est, x: Data, y: Data | None, node: ast.Call, method: str, extra: dict[str, Any]
+    ) -> Fit:
+        fit = Fit(est, x, node, method, self.loop_path, f"{est.label}.{method}({x.label})")
+        est.fits.append(fit)
+        role = est.effective_role()
+        for key, value in extra.items():
+            for data in _flatten([value]):
+                if isinstance(data, Data) and self.final_test(data):
+                    self.report(
+                        "GE102",
+                        node,
+                        f"{est.describe()} is fitted with {key}= holding `{data.label}`, a test set: "
+                        "early stopping and validation scores then select the model on its own exam.",
+                        key=("GE102", est.id, id(node)),
+                        argument=key,
+                    )
+        if role == "search" and self.final_test(x):
+            self.report(
+                "GE102",
+                node,
+                f"The hyperparameter search {est.describe()} is fitted on `{x.label}`, a test set: "
+                "the parameters are chosen on the exam itself.",
+                key=("GE102", est.id, id(node)),
+                argument="X",
+            )
+            return fit
+        live_tests = {sid for sid in x.test_splits if self.live(sid)}
+        if role in {"transform"} and live_tests:
+            joined = bool(x.train_splits & live_tests)
+            where = "train and test joined together" if joined else "the test set"
+            self.report(
+                "DL102",
+                node,
+                f"{est.describe()} is fitted on `{x.label}`, {where}: its learned statistics come "
+                "from the rows the model is scored on.",
+                key=fit,
+                estimator=est.cls,
+                joined=joined,
+            )
+        if role in {"model", "search", None}:
+            self.check_inputs(est, x, node)
+            if any(self.final_test_for(x, s) for s in live_tests):
+                joined = any((s, _TRAIN) in x.tags for s in x.test_splits)
+                self.report(
+                    "DL121",
+                    node,
+                    f"{est.describe()} is trained on `{x.label}`, which holds "
+                    f"{'train and test rows joined together' if joined else 'the test rows'}: "
+                    "any score on those rows is a score on training data.",
+                    key=("DL121", id(node)),
+                    joined=joined,
+                )
+        return fit
+
+    def check_inputs(self, est: Est, x: Data, node: ast.AST) -> None:
+        for mark in x.marks:
+            detail = {
+                "DL141": "a negative shift, so each row holds a value from its future",
+                "DL142": "a centered rolling window, which averages in later values",
+                "DL143": "back-filling, which copies later values into earlier rows",
+            }[mark.code]
+            column = f"column `{mark.column}`" if mark.column else "a feature"
+            self.report(
+                mark.code,
+                mark.node,
+                f"{column[0].upper()}{column[1:]} is built with {detail} (line {mark.line}), and "
+                f"{est.describe()} uses it as an input at line {_line(node)}.",
+                key=("mark", mark.line, mark.code),
+                column=mark.column,
+            )
+
+    def final_test(self, data: Data) -> bool:
+        return any(self.final_test_for(data, s) for s in data.test_splits)
+
+    def final_test_for(self, data: Data, sid: int) -> bool:
+        """The rows are the test side of ``sid`` and not a validation split of training rows."""
+        if (sid, _TEST) not in data.tags or not self.live(sid):
+            return False
+        if any(s != sid and side == _TRAIN and self.live(s) for s, side in data.tags):
+            return False
+        split = self.splits.get(sid)
+        names = [data.label, split.test_label if split else None]
+        return not any(
+            n and _VALID_NAME.search(n) and not re.search(r"test", n, re.I) for n in names
+        )
+
+    def is_validation(self, data: Data, sid: int) -> bool:
+        return (sid, _TEST) in data.tags and not self.final_test_for(data, sid)
+
+    def metric_call(self, name: str, args: list[Any], kw: dict[str, Any], node: ast.Call) -> Any:
+        values = [*args, *kw.values()]
+        preds = [v for v in values if isinstance(v, Data) and v.preds]
+        truth = [v for v in values if isinstance(v, Data) and not v.preds]
+        if preds:
+            self.evaluate_preds(preds, truth, node, f"{name}()")
+        if name in K.THRESHOLD_CURVES:
+            data = self.union(values)
+            if isinstance(data, Data) and self.final_test(data):
+                curve = Data(label=f"{name}(...)", curve=node, tags=data.tags, origins=data.origins)
+                return Tup((curve, curve, curve))
+        for loop in reversed(self.loops):
+            used = _names_in(node) & loop.tainted
+            if used and preds and not loop.multi_est:
+                for pred_data in preds:
+                    for pred in pred_data.preds:
+                        fitted_inside = pred.fit is not None and loop.id in pred.fit.loops
+                        if not fitted_inside and self.final_test(pred.data):
+                            self.report(
+                                "GE103",
+                                node,
+                                f"{name}() scores each value of `{', '.join(sorted(loop.targets))}` "
+                                f"on the test rows `{pred.data.label}`: choosing among them on the test "
+                                "set makes its score optimistic.",
+                                key=("GE103", loop.id),
+                            )
+                break
+        return OTHER
+
+    def check_curve(self, value: Any, node: ast.AST) -> None:
+        if isinstance(value, Data) and value.curve is not None:
+            self.report(
+                "GE103",
+                value.curve,
+                f"The decision threshold is picked (line {_line(node)}) from a curve computed on the "
+                "test set: the reported score is tuned on its own exam.",
+                key=("GE103", id(value.curve)),
+            )
+
+    def evaluate_preds(self, preds: list[Data], truth: list[Data], node: ast.AST, how: str) -> None:
+        for data in preds:
+            for pred in data.preds:
+                self.record_eval(pred.est, pred.fit, pred.data, node, how)
+
+    def record_eval(
+        self, est: Est, fit: Fit | None, data: Data, node: ast.AST, how: str, *, cv: bool = False
+    ) -> None:
+        ev = Eval(est, fit, data, node, how, self.loop_path)
+        self.evals.append(ev)
+        test = data.label
+        for f in data.fits:
+            reason = self.covers(f.data, data)
+            if reason == "before" and f.est is not None:
+                self.report(
+                    "DL101",
+                    f.node,
+                    f"{f.est.describe()} is fitted on `{f.data.label}` (line {_line(f.node)}) before the "
+                    f"split, and transforms `{test}`, which is scored at line {_line(node)}.",
+                    key=f,
+                    estimator=f.est.cls,
+                    fit_line=_line(f.node),
+                    eval_line=_line(node),
+                )
+        for s in data.stats:
+            if self.covers(s.data, data) == "before":
+                self.report(
+                    "DL103",
+                    s.node,
+                    f"`{s.label}` is computed over all rows (line {_line(s.node)}) and feeds `{test}`, "
+                    f"which is scored at line {_line(node)}.",
+                    key=("DL103", _line(s.node)),
+                    statistic=s.method,
+                    eval_line=_line(node),
+                )
+        for r in data.resampled:
+            if r.data.test_splits and not cv:
+                self.report(
+                    "DL112",
+                    node,
+                    f"`{test}` was resampled at line {_line(r.node)} and is scored at line {_line(node)}: "
+                    "the score counts synthetic or duplicated rows.",
+                    key=("DL112", id(r)),
+                )
+            elif self.covers(r.data, data) == "before":
+                self.report(
+                    "DL111",
+                    r.node,
+                    f"`{r.label}` resamples the rows (line {_line(r.node)}) before the split, and "
+                    f"`{test}` scored at line {_line(node)} holds copies of training rows.",
+                    key=r,
+                )
+        if fit is not None and not cv:
+            reason = self.covers(fit.data, data)
+            if reason is not None and data.test_splits:
+                where = (
+                    "before the split, on rows that include"
+                    if reason == "before"
+                    else "on the test rows"
+                )
+                self.report(
+                    "DL121",
+                    fit.node,
+                    f"{est.describe()} is trained on `{fit.data.label}` (line {_line(fit.node)}) {where} "
+                    f"`{test}`, and scored on them at line {_line(node)}.",
+                    key=("DL121", id(fit.node)),
+                    fit_line=_line(fit.node),
+                    eval_line=_line(node),
+                )
+
+    def covers(self, fitted: Data, scored: Data) -> str | None:
+        """Whether the rows ``fitted`` include rows of the held-out ``scored``: how, or None."""
+        if not fitted.origins & scored.origins:
+            return None
+        for sid in sorted(scored.test_splits):
+            if not self.live(sid):
+                continue
+            if (sid, _TEST) in fitted.tags:
+                return "test"
+            if (sid, _TRAIN) not in fitted.tags:
+                return "before"
+        return None
+
+    # --- rules over the whole file ----------------------------------------------------------
+
+    def check_search_design(
+        self, est: Est, node: ast.Call, kw_nodes: dict[str, ast.expr], args: Sequence[Any]
+    ) -> None:
+        if est.cls in K.RANDOM_SEARCHES and "random_state" not in kw_nodes:
+            self.report(
+                "TC101",
+                node,
+                f"{est.cls} samples its candidates at random with no random_state: rerunning the "
+                "notebook searches a different set and may pick a different model.",
+                search=est.cls,
+            )
+        if est.cls in {"GridSearchCV", "HalvingGridSearchCV"}:
+            grid = node.args[1] if len(node.args) > 1 else kw_nodes.get("param_grid")
+            grids = grid.elts if isinstance(grid, ast.List) else [grid]
+            for g in grids:
+                if not isinstance(g, ast.Dict):
+                    continue
+                numeric = 0
+                for value in g.values:
+                    if (
+                        isinstance(value, ast.List | ast.Tuple)
+                        and len(value.elts) >= 3
+                        and all(
+                            isinstance(e, ast.Constant)
+                            and isinstance(e.value, int | float)
+                            and not isinstance(e.value, bool)
+                            for e in value.elts
+                        )
+                    ):
+                        numeric += 1
+                if numeric >= 2:
+                    self.report(
+                        "TC104",
+                        node,
+                        f"The grid searches {numeric} numeric parameters on fixed values; a random "
+                        "search of the same budget tries as many distinct values of each.",
+                        numeric_parameters=numeric,
+                    )
+                    break
+
+    def check_hand_search(self, loop: Loop, body: Sequence[ast.stmt]) -> None:
+        configured = [
+            e
+            for e in self.ests
+            if loop.id in e.loops
+            and e.role == "model"
+            and any(_names_in(v) & loop.targets for v in e.kwargs.values())
+        ]
+        scored = [ev for ev in self.evals if loop.id in ev.loops and ev.est in configured]
+        if scored and not loop.records:
+            self.report(
+                "TC102",
+                loop.node,
+                f"The loop over `{', '.join(sorted(loop.targets))}` tries hyperparameter values of "
+                f"{configured[0].describe()} and keeps no record of the trials.",
+                key=("TC102", loop.id),
+            )
+
+    def finish(self) -> None:
+        self.check_reuse()
+        self.check_training_only_scores()
+        self.check_seeds()
+
+    def config_key(self, ev: Eval) -> list[tuple[int, int]]:
+        """Distinct model configurations an evaluation stands for."""
+        est = ev.est
+        members = est.members if est.multi else [est]
+        if est.multi:
+            return [(m.id, 0) for m in members]
+        if ev.fit is not None and ev.fit.loops and set(ev.fit.loops) & set(ev.loops):
+            return [(est.id, -1), (est.id, -2)]
+        if est.loops and set(est.loops) & set(ev.loops):
+            return [(est.id, -1), (est.id, -2)]
+        return [(est.id, id(ev.fit) if ev.fit is not None else 0)]
+
+    def check_reuse(self) -> None:
+        by_test: dict[frozenset[int], list[Eval]] = {}
+        for ev in self.evals:
+            finals = frozenset(
+                s
+                for s in ev.data.test_splits
+                if self.final_test_for(ev.data, s) and not self.splits[s].cv
+            )
+            if finals:
+                by_test.setdefault(finals, []).append(ev)
+        compared_splits: dict[tuple[int, ...], list[Eval]] = {}
+        for key, evs in by_test.items():
+            configs: dict[tuple[int, int], Eval] = {}
+            for ev in evs:
+                for ck in self.config_key(ev):
+                    configs.setdefault(ck, ev)
+            models = {ck[0] for ck in configs}
+            if len(configs) >= 2:
+                ordered = sorted(configs.values(), key=lambda e: _line(e.node))
+                second = next(
+                    (e for e in ordered if _line(e.node) != _line(ordered[0].node)), ordered[-1]
+                )
+                labels = list(
+                    dict.fromkeys(
+                        m.describe()
+                        for e in ordered
+                        for m in (e.est.members if e.est.multi else [e.est])
+                    )
+                )
+                split = self.splits[min(key)]
+                test = split.test_label or ordered[0].data.label
+                what = (
+                    f"{len(labels)} models ({', '.join(labels[:4])}{'...' if len(labels) > 4 else ''})"
+                    if len(labels) > 1
+                    else f"several configurations of {labels[0]}"
+                )
+                self.report(
+                    "GE101",
+                    second.node,
+                    f"The test set `{test}` (split at line {_line(split.node)}) scores {what}; "
+                    "picking the best of them on it grades your own exam.",
+                    key=("GE101", key),
+                    configurations=len(configs),
+                    split_line=_line(split.node),
+                )
+                if len(models) >= 2 and not self.cv_used:
+                    self.report(
+                        "PE103",
+                        second.node,
+                        f"Models are compared on the single split at line {_line(split.node)} with no "
+                        "repetition; a difference of this kind is often noise.",
+                        key=("PE103", key),
+                    )
+                fit_sets: dict[int, frozenset[str]] = {}
+                for e in ordered:
+                    if e.est.multi:
+                        continue
+                    fit_sets.setdefault(
+                        e.est.id, frozenset(f.est.cls for f in e.data.fits if f.est)
+                    )
+                if len(set(fit_sets.values())) > 1:
+                    self.report(
+                        "PE102",
+                        second.node,
+                        f"The models scored on `{test}` were given differently preprocessed features.",
+                        key=("PE102", key),
+                    )
+            for ev in evs:
+                compared_splits.setdefault(tuple(sorted(key)), []).append(ev)
+        origins_seen: dict[frozenset[int], set[tuple[int, ...]]] = {}
+        first_eval: dict[tuple[int, ...], Eval] = {}
+        for key_t, evs in compared_splits.items():
+            split_sources = frozenset().union(*(e.data.origins for e in evs))
+            origins_seen.setdefault(split_sources, set()).add(key_t)
+            first_eval[key_t] = evs[0]
+        for _, keys in origins_seen.items():
+            if len(keys) >= 2:
+                evs_models = {e.est.id for k in keys for e in compared_splits[k]}
+                if len(evs_models) >= 2:
+                    later = sorted((first_eval[k] for k in keys), key=lambda e: _line(e.node))[-1]
+                    lines = sorted(_line(self.splits[k[0]].node) for k in keys)
+                    self.report(
+                        "PE101",
+                        later.node,
+                        f"Models in this file are scored on {len(keys)} different splits (lines "
+                        f"{', '.join(map(str, lines))}); their scores are not comparable.",
+                        key=("PE101", tuple(sorted(keys))),
+                    )
+
+    def check_training_only_scores(self) -> None:
+        held_out: set[int] = set()
+        for ev in self.evals:
+            if ev.data.test_splits:
+                held_out.add(ev.est.id)
+        for ev in self.evals:
+            if ev.est.id in held_out or ev.fit is None or ev.data.test_splits:
+                continue
+            fitted = ev.fit.data
+            if (
+                fitted.origins & ev.data.origins
+                and fitted.tags <= ev.data.tags | fitted.tags
+                and ev.data.tags <= fitted.tags | ev.data.tags
+                and not (fitted.tags ^ ev.data.tags)
+            ):
+                self.report(
+                    "DL122",
+                    ev.node,
+                    f"{ev.est.describe()} is scored at line {_line(ev.node)} on `{ev.data.label}`, the "
+                    f"rows it was trained on (line {_line(ev.fit.node)}), and never on held-out rows.",
+                    key=("DL122", ev.est.id),
+                )
+
+    def check_seeds(self) -> None:
+        scored = {ev.est.id for ev in self.evals}
+        for est in self.ests:
+            if est.id in scored or (est.inner is not None and est.inner.id in scored):
+                pass
+        for ev in self.evals:
+            for est in [ev.est, *ev.est.members, *ev.est.steps] + (
+                [ev.est.inner] if ev.est.inner else []
+            ):
+                if (
+                    est is not None
+                    and K.is_stochastic(est.qualname)
+                    and "random_state" not in est.kwargs
+                    and not est.multi
+                ):
+                    self.report(
+                        "TC103",
+                        est.node,
+                        f"{est.describe()} is stochastic and has no random_state, and its score is "
+                        "reported: the number changes from run to run.",
+                        key=("TC103", est.id),
+                    )
+        tested = {s for ev in self.evals for s in ev.data.test_splits}
+        for split in self.unseeded_splits:
+            if split.id in tested:
+                self.report(
+                    "TC103",
+                    split.node,
+                    f"{split.how} shuffles with no random_state, and scores on its split are "
+                    "reported: the number changes from run to run.",
+                    key=("TC103-split", split.id),
+                )
+
+
+class _EstDict:
+    """A dict whose values are estimators: ``{"lr": LogisticRegression(), ...}``."""
+
+    def __init__(self, values: Tup) -> None:
+        self.values = values
+
+
+def _flatten(values: Iterable[Any]) -> Iterator[Any]:
+    for v in values:
+        if isinstance(v, Tup):
+            yield from _flatten(v.items)
+        elif isinstance(v, _EstDict):
+            yield from _flatten(v.values.items)
+        else:
+            yield v
+
+
+def analyse(module: ast.Module, *, time_columns: Sequence[str] = ()) -> list[Issue]:
+    """All issues of one parsed module."""
+    return Analysis(module, time_columns=time_columns).run()
