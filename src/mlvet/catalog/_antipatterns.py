@@ -81,6 +81,7 @@ ANTIPATTERNS: tuple[Antipattern, ...] = (
             "oversampling before the split against 0.60 honestly."
         ),
         guard="lint, check_split and trace",
+        coverage="static lint of scripts and notebooks (mlvet lint): fits before the split, resampling before the split, train/test overlap, shuffled time splits, future-shifted features",
         kinds=(
             Kind("peek-a-boo", "a value is used before it is published (reporting lag)"),
             Kind("temporal", "time-dependent data split or cross-validated at random"),
@@ -103,6 +104,7 @@ ANTIPATTERNS: tuple[Antipattern, ...] = (
         ),
         consequence="Irreproducible results and an unknown optimism from picking the best trial.",
         guard="tune",
+        coverage="static lint (mlvet lint): unseeded searches and estimators, unrecorded hand-written searches, grid-search design",
         kinds=(
             Kind("unrecorded", "a search whose space, trials or budget are not recorded"),
             Kind("unseeded", "a search or stochastic estimator with no fixed seed"),
@@ -119,6 +121,7 @@ ANTIPATTERNS: tuple[Antipattern, ...] = (
         ),
         consequence="Claims of superiority that do not survive a fair comparison.",
         guard="compare",
+        coverage="static lint (mlvet lint): models compared on different splits or preprocessing, single-split comparisons",
         kinds=(
             Kind("unequal-pipelines", "candidates compared on different splits, data or steps"),
             Kind("no-significance", "superiority claimed without a corrected test"),
@@ -150,6 +153,7 @@ ANTIPATTERNS: tuple[Antipattern, ...] = (
         ),
         consequence="A final score that overstates performance on new data.",
         guard="the vault",
+        coverage="static lint (mlvet lint): one test set scoring several models, test data in early stopping, searches and threshold choice",
         kinds=(
             Kind("multi-test", "the same test set evaluated for several models, the best kept"),
             Kind(

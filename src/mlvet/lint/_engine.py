@@ -35,9 +35,35 @@ __all__ = ["Analysis", "Issue", "analyse"]
 
 _TRAIN, _TEST = "train", "test"
 _TEST_NAME = re.compile(r"(test|tst|hold|oos|(^|_)te($|_)|^x?te_|^y?te_|xte|yte|_te\d*$)", re.I)
-_VALID_NAME = re.compile(r"(val|valid|dev|eval|calib)", re.I)
-_TRAIN_NAME = re.compile(r"(train|trn|(^|_)tr($|_)|^xtr|^ytr|xtr_|ytr_|_tr\d*$|learn)", re.I)
+_VALID_NAME = re.compile(r"(val|valid|eval|calib)", re.I)
+_TRAIN_NAME = re.compile(
+    r"(train|trn|(^|_)tr($|_)|^xtr|^ytr|xtr_|ytr_|_tr\d*$|learn|(^|_)dev($|_)|insample)", re.I
+)
 _BUILTINS = frozenset(dir(builtins))
+_PASS_THROUGH = frozenset(
+    {
+        "copy",
+        "reset_index",
+        "to_numpy",
+        "values",
+        "astype",
+        "dropna",
+        "sort_index",
+        "sort_values",
+        "iloc",
+        "loc",
+        "to_frame",
+        "squeeze",
+        "ravel",
+        "flatten",
+        "reshape",
+        "set_index",
+    }
+)
+_LABEL_NAME = re.compile(r"^(y|Y|target|targets|label|labels|y_\w*|\w*_y|\w*_target|\w*_label)$")
+_LOADER_NAME = re.compile(
+    r"^(load|read|fetch|get|import|download|query|extract|open)|data|_df$|frame", re.I
+)
 _MAX_DEPTH = 6
 _SEEDLESS_SPLIT = "train_test_split"
 
@@ -188,6 +214,13 @@ class Tup:
 
 
 @dataclass(frozen=True)
+class Cols:
+    """A list of column names known from the source: ``["age", "fare"]``."""
+
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Ref:
     qualname: str
 
@@ -330,6 +363,20 @@ def _negative_int(node: ast.AST | None) -> bool:
     )
 
 
+def _reduces_param(func: ast.Lambda) -> bool:
+    """``lambda s: s.fillna(s.mean())`` reduces its group; ``lambda s: s.rolling(7).mean()``
+    does not."""
+    params = {a.arg for a in func.args.args}
+    return any(
+        isinstance(n, ast.Call)
+        and isinstance(n.func, ast.Attribute)
+        and n.func.attr in K.STAT_METHODS
+        and isinstance(n.func.value, ast.Name)
+        and n.func.value.id in params
+        for n in ast.walk(func.body)
+    )
+
+
 def _truthy_kw(kwargs: dict[str, ast.expr], name: str) -> bool | None:
     node = kwargs.get(name)
     if node is None:
@@ -382,6 +429,7 @@ class Analysis:
         self.loop_ids = itertools.count(1)
         self.origin_labels: dict[int, str] = {}
         self.manual_splits: dict[Any, int] = {}
+        self.manual_split_ids: set[int] = set()
         self.evals: list[Eval] = []
         self.ests: list[Est] = []
         self.funcs: list[Func] = []
@@ -390,6 +438,8 @@ class Analysis:
         self.call_stack: list[Func] = []
         self.returns: list[list[Any]] = []
         self.hint: list[str] = []
+        self.mark_uses: dict[tuple[int, str, str | None], tuple[Mark, Est, ast.AST]] = {}
+        self.target_columns: set[str] = set()
         self.hint_nodes: list[ast.AST] = []
         self.cv_used = False
         self.unseeded_splits: list[Split] = []
@@ -469,6 +519,7 @@ class Analysis:
             value = self.expr_hinted(node.value, scope, names)
             for target in node.targets:
                 self.bind(target, value, scope, node.value)
+                self.note_target_assignment(target, node.value)
             self.note_loop_assignment(node.targets, node.value)
         elif isinstance(node, ast.AnnAssign):
             if node.value is not None:
@@ -552,6 +603,13 @@ class Analysis:
             for child in ast.iter_child_nodes(node):
                 if isinstance(child, ast.expr) and not isinstance(child, ast.Name):
                     self.expr(child, scope)
+
+    def note_target_assignment(self, target: ast.AST, value: ast.AST) -> None:
+        if isinstance(target, ast.Name) and _LABEL_NAME.match(target.id):
+            self.note_target(value)
+        elif isinstance(target, ast.Tuple | ast.List) and isinstance(value, ast.Tuple | ast.List):
+            for t, v in zip(target.elts, value.elts, strict=False):
+                self.note_target_assignment(t, v)
 
     def note_loop_assignment(self, targets: Sequence[ast.AST], value: ast.AST) -> None:
         if not self.loops:
@@ -653,8 +711,13 @@ class Analysis:
         elif isinstance(target, ast.Tuple | ast.List):
             elts = target.elts
             if isinstance(value, Tup) and len(value.items) == len(elts):
-                for elt, item in zip(elts, value.items, strict=True):
-                    self.bind(elt, item, scope)
+                nodes: list[ast.AST | None] = [None] * len(elts)
+                if isinstance(value_node, ast.Tuple | ast.List) and len(value_node.elts) == len(
+                    elts
+                ):
+                    nodes = list(value_node.elts)
+                for elt, item, item_node in zip(elts, value.items, nodes, strict=True):
+                    self.bind(elt, item, scope, item_node)
             elif isinstance(value, Tup) and any(isinstance(e, ast.Starred) for e in elts):
                 for elt, item in zip(elts, value.items, strict=False):
                     self.bind(elt.value if isinstance(elt, ast.Starred) else elt, item, scope)
@@ -668,7 +731,7 @@ class Analysis:
                 column = _const_str(target.slice)
                 columns = _const_strs(target.slice) or ([column] if column else [])
                 marks = frozenset(
-                    replace(m, column=columns[0]) if m.column is None and columns else m
+                    replace(m, column=columns[0]) if columns and len(columns) == 1 else m
                     for m in value.marks
                 )
                 if columns and column in self.time_columns:
@@ -699,10 +762,29 @@ class Analysis:
     # --- manual splits: X[:n] / X[n:], df.sample + df.drop -----------------------------------
 
     def manual_split(self, name: str, value: Data, value_node: ast.AST | None) -> Data:
-        if not isinstance(value_node, ast.Subscript):
-            return value
+        while isinstance(value_node, ast.Call | ast.Attribute) and (
+            (isinstance(value_node, ast.Attribute) and value_node.attr in _PASS_THROUGH)
+            or (
+                isinstance(value_node, ast.Call)
+                and isinstance(value_node.func, ast.Attribute)
+                and value_node.func.attr in _PASS_THROUGH
+            )
+        ):
+            value_node = (
+                value_node.value if isinstance(value_node, ast.Attribute) else value_node.func
+            )
+            if isinstance(value_node, ast.Attribute) and value_node.attr in _PASS_THROUGH:
+                value_node = value_node.value
         side = _side_from_name(name)
         if side is None:
+            return value
+        if isinstance(value_node, ast.Compare | ast.BoolOp) or (
+            isinstance(value_node, ast.Call)
+            and isinstance(value_node.func, ast.Attribute)
+            and value_node.func.attr in {"between", "isin"}
+        ):
+            return self.tag_side(name, side, value, value_node)  # a named mask: is_train = ...
+        if not isinstance(value_node, ast.Subscript):
             return value
         index = value_node.slice
         if isinstance(index, ast.Slice):
@@ -717,11 +799,17 @@ class Analysis:
             isinstance(index.func, ast.Attribute) and index.func.attr in {"between", "isin"}
         ):
             return value
-        key = (value.origins, value.tags)
+        return self.tag_side(name, side, value, value_node)
+
+    def tag_side(self, name: str, side: str, value: Data, value_node: ast.AST) -> Data:
+        if any(t[1] == side for t in value.tags if t[0] in {sid for sid in self.manual_split_ids}):
+            return value  # already this side of a manual split (a filter of the test set)
+        key = (value.origins, frozenset(t for t in value.tags if t[0] not in self.manual_split_ids))
         sid = self.manual_splits.get(key)
         if sid is None:
             sid = next(self.split_ids)
             self.manual_splits[key] = sid
+            self.manual_split_ids.add(sid)
             self.splits[sid] = Split(
                 sid, value_node, "slicing", shuffled=False, seeded=True, source_label=value.label
             )
@@ -733,6 +821,18 @@ class Analysis:
         else:
             split.train_label = split.train_label or name
         return replace(value, tags=value.tags | {(sid, side)})
+
+    def positional_part(self, base: Data) -> Data:
+        """``joined.iloc[:len(train)]``: a positional slice of train and test joined together
+        is the side its name says."""
+        side = _side_from_name(self.hint_names[0] if len(self.hint_names) == 1 else None)
+        mixed = {sid for sid in base.test_splits if (sid, _TRAIN) in base.tags}
+        if side is None or not mixed:
+            return base
+        drop = _TEST if side == _TRAIN else _TRAIN
+        return replace(
+            base, tags=frozenset(t for t in base.tags if not (t[0] in mixed and t[1] == drop))
+        )
 
     def live(self, sid: int) -> bool:
         """A split both of whose sides exist (a one-sided slice is a filter, not a split)."""
@@ -837,6 +937,8 @@ class Analysis:
             return base
         if isinstance(base, Data):
             columns = _const_strs(node.slice)
+            if columns is None and isinstance(index, Cols):
+                columns = list(index.names)
             if columns is not None:
                 picked = base.keep_columns(columns).relabel(
                     f"{base.label}[{columns[0]!r}]" if len(columns) == 1 else base.label
@@ -845,14 +947,19 @@ class Analysis:
                     picked = replace(picked, time=True)
                 return picked
             if isinstance(index, Data):
-                merged = self.union([base, replace(index, label=base.label, marks=frozenset())])
-                return replace(merged, marks=base.marks) if isinstance(merged, Data) else merged
+                # a mask or index array chooses rows: it brings its split side, not its values
+                return replace(base, tags=base.tags | index.tags, time=base.time or index.time)
+            if isinstance(node.slice, ast.Slice):
+                return self.positional_part(base)
             return base
         if isinstance(base, Ref) and isinstance(index, Data):
             return index
         return OTHER
 
     def e_Tuple(self, node: ast.Tuple | ast.List | ast.Set, scope: Scope) -> Any:
+        names = _const_strs(node)
+        if names and not isinstance(node, ast.Tuple):
+            return Cols(tuple(names))
         items = tuple(
             self.expr(e.value if isinstance(e, ast.Starred) else e, scope) for e in node.elts
         )
@@ -930,6 +1037,8 @@ class Analysis:
         right = self.expr(node.right, scope)
         if isinstance(left, Tup) and isinstance(right, Tup) and isinstance(node.op, ast.Add):
             return Tup(left.items + right.items)
+        if isinstance(left, Cols) and isinstance(right, Cols) and isinstance(node.op, ast.Add):
+            return Cols(left.names + right.names)
         return self.union([left, right])
 
     # --- calls ------------------------------------------------------------------------------
@@ -947,7 +1056,10 @@ class Analysis:
             return self.method_call(
                 receiver, func.attr, args, kw_values, kwargs, node, scope, splat
             )
-        callee = self.expr(func, scope)
+        if isinstance(func, ast.Name) and scope.get(func.id) is None and func.id not in _BUILTINS:
+            callee: Any = Ref(func.id)  # defined elsewhere (another module, a cell that failed)
+        else:
+            callee = self.expr(func, scope)
         args = [self.expr(a.value if isinstance(a, ast.Starred) else a, scope) for a in node.args]
         kw_values = {k: self.expr(v, scope) for k, v in kwargs.items()}
         splat = [self.expr(kw.value, scope) for kw in node.keywords if kw.arg is None]
@@ -1094,7 +1206,10 @@ class Analysis:
             "int",
         }:
             return OTHER
-        return self.union([*args, *kw.values()])
+        result = self.union([*args, *kw.values()])
+        if result is OTHER and _LOADER_NAME.search(name):
+            return self.new_origin(self.hint_names[0] if self.hint_names else name)
+        return result
 
     def builtin_container(self, name: str, args: list[Any]) -> Any:
         if not args:
@@ -1223,6 +1338,8 @@ class Analysis:
         y = args[1] if len(args) > 1 else kw.get("y", OTHER)
         if est.role == "splitter" and name == "split":
             return self.splitter_split(est, x, node)
+        if name in {"fit", "fit_resample", "partial_fit", "train"}:
+            self.note_target(node.args[1] if len(node.args) > 1 else kw_nodes.get("y"))
         if name in {
             "fit",
             "fit_transform",
@@ -1265,6 +1382,7 @@ class Analysis:
                 est.role = "model"
             pred = Pred(est, est.current, x)
             self.check_inputs(est, x, node)
+            self.check_scored_rows(x, node)
             return replace(x, preds=frozenset({pred}), label=f"{est.label}.{name}({x.label})")
         if name in K.EVAL_METHODS:
             if isinstance(x, Data):
@@ -1422,6 +1540,12 @@ class Analysis:
                 return data
             if name in {"cumsum", "cumcount", "rank", "ffill", "diff"}:
                 return data
+            if name == "bfill":
+                mark = Mark(None, "DL143", node, _line(node), "bfill")
+                return replace(data, marks=data.marks | {mark}) if data.time else data
+            func = node.args[0] if node.args else kw_nodes.get("func")
+            if isinstance(func, ast.Lambda) and not _reduces_param(func):
+                return data
             return replace(data, stats=data.stats | {fit})
         if name in K.STAT_METHODS or name in {"agg", "aggregate", "apply", "size"}:
             return Data(stats=frozenset({fit}), label=fit.label)
@@ -1503,9 +1627,12 @@ class Analysis:
             return replace(data, resampled=data.resampled | {fit})
         frac = kw_nodes.get("frac")
         side = _side_from_name(self.hint_names[0] if self.hint_names else None)
-        if side is None or not (
-            isinstance(frac, ast.Constant) and isinstance(frac.value, float) and frac.value < 1
-        ):
+        whole = (
+            isinstance(frac, ast.Constant)
+            and isinstance(frac.value, int | float)
+            and frac.value >= 1
+        )
+        if side is None or whole or (frac is None and "n" not in kw_nodes and not node.args):
             return data
         split = self.new_split(
             node, "sample", shuffled=True, seeded="random_state" in kw_nodes, source=data
@@ -1700,36 +1827,31 @@ class Analysis:
                 argument="X",
             )
             return fit
-        live_tests = {sid for sid in x.test_splits if self.live(sid)}
-        if role in {"transform"} and live_tests:
-            joined = bool(x.train_splits & live_tests)
-            where = "train and test joined together" if joined else "the test set"
-            self.report(
-                "DL102",
-                node,
-                f"{est.describe()} is fitted on `{x.label}`, {where}: its learned statistics come "
-                "from the rows the model is scored on.",
-                key=fit,
-                estimator=est.cls,
-                joined=joined,
-            )
         if role in {"model", "search", None}:
             self.check_inputs(est, x, node)
-            if any(self.final_test_for(x, s) for s in live_tests):
-                joined = any((s, _TRAIN) in x.tags for s in x.test_splits)
-                self.report(
-                    "DL121",
-                    node,
-                    f"{est.describe()} is trained on `{x.label}`, which holds "
-                    f"{'train and test rows joined together' if joined else 'the test rows'}: "
-                    "any score on those rows is a score on training data.",
-                    key=("DL121", id(node)),
-                    joined=joined,
-                )
         return fit
 
     def check_inputs(self, est: Est, x: Data, node: ast.AST) -> None:
         for mark in x.marks:
+            self.mark_uses.setdefault((mark.line, mark.code, mark.column), (mark, est, node))
+
+    def note_target(self, node: ast.AST | None) -> None:
+        """Columns used as the label: a negative shift there builds the target, not a leak."""
+        if isinstance(node, ast.Subscript):
+            names = _const_strs(node.slice)
+            if names:
+                self.target_columns.update(names)
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "pop"
+        ):
+            self.target_columns.update(_const_strs(node.args[0] if node.args else None) or [])
+
+    def report_marks(self) -> None:
+        for mark, est, node in self.mark_uses.values():
+            if mark.column is not None and mark.column in self.target_columns:
+                continue
             detail = {
                 "DL141": "a negative shift, so each row holds a value from its future",
                 "DL142": "a centered rolling window, which averages in later values",
@@ -1738,7 +1860,7 @@ class Analysis:
             column = f"column `{mark.column}`" if mark.column else "a feature"
             self.report(
                 mark.code,
-                mark.node,
+                mark.node,  # the feature's construction
                 f"{column[0].upper()}{column[1:]} is built with {detail} (line {mark.line}), and "
                 f"{est.describe()} uses it as an input at line {_line(node)}.",
                 key=("mark", mark.line, mark.code),
@@ -1810,40 +1932,73 @@ class Analysis:
     def record_eval(
         self, est: Est, fit: Fit | None, data: Data, node: ast.AST, how: str, *, cv: bool = False
     ) -> None:
-        ev = Eval(est, fit, data, node, how, self.loop_path)
-        self.evals.append(ev)
+        self.evals.append(Eval(est, fit, data, node, how, self.loop_path))
+        self.check_scored_rows(data, node, cv=cv)
+        if fit is None or cv:
+            return
+        reason = self.covers(fit.data, data)
+        if reason is not None:
+            where = "before the split, on rows that include" if reason == "before" else "on"
+            self.report(
+                "DL121",
+                fit.node,
+                f"{est.describe()} is trained on `{fit.data.label}` (line {_line(fit.node)}) {where} "
+                f"the test rows `{data.label}`, and scored on them at line {_line(node)}.",
+                key=("DL121", id(fit.node)),
+                fit_line=_line(fit.node),
+                eval_line=_line(node),
+            )
+
+    def check_scored_rows(self, data: Data, node: ast.AST, *, cv: bool = False) -> None:
+        """Rows a model predicts or is scored on: was anything learned from them beforehand?"""
         test = data.label
         for f in data.fits:
             reason = self.covers(f.data, data)
-            if reason == "before" and f.est is not None:
+            if reason is None or f.est is None:
+                continue
+            if reason == "before":
                 self.report(
                     "DL101",
                     f.node,
-                    f"{f.est.describe()} is fitted on `{f.data.label}` (line {_line(f.node)}) before the "
-                    f"split, and transforms `{test}`, which is scored at line {_line(node)}.",
+                    f"{f.est.describe()} is fitted on `{f.data.label}` (line {_line(f.node)}) before "
+                    f"the split, and transforms `{test}`, which the model is applied to at line "
+                    f"{_line(node)}.",
                     key=f,
                     estimator=f.est.cls,
                     fit_line=_line(f.node),
                     eval_line=_line(node),
                 )
-        for s in data.stats:
-            if self.covers(s.data, data) == "before":
+            else:
+                joined = any((sid, _TRAIN) in f.data.tags for sid in f.data.test_splits)
+                where = "train and test joined together" if joined else "the test rows"
+                self.report(
+                    "DL102",
+                    f.node,
+                    f"{f.est.describe()} is fitted on `{f.data.label}`, {where} (line "
+                    f"{_line(f.node)}), and transforms `{test}`, which the model is applied to at "
+                    f"line {_line(node)}.",
+                    key=f,
+                    estimator=f.est.cls,
+                    joined=joined,
+                )
+        for st in data.stats:
+            if self.covers(st.data, data) is not None:
                 self.report(
                     "DL103",
-                    s.node,
-                    f"`{s.label}` is computed over all rows (line {_line(s.node)}) and feeds `{test}`, "
-                    f"which is scored at line {_line(node)}.",
-                    key=("DL103", _line(s.node)),
-                    statistic=s.method,
+                    st.node,
+                    f"`{st.label}` is computed over rows that include `{test}` (line "
+                    f"{_line(st.node)}), which the model is applied to at line {_line(node)}.",
+                    key=("DL103", _line(st.node)),
+                    statistic=st.method,
                     eval_line=_line(node),
                 )
         for r in data.resampled:
-            if r.data.test_splits and not cv:
+            if r.data.test_splits and not cv and any(self.live(x) for x in r.data.test_splits):
                 self.report(
                     "DL112",
                     node,
-                    f"`{test}` was resampled at line {_line(r.node)} and is scored at line {_line(node)}: "
-                    "the score counts synthetic or duplicated rows.",
+                    f"`{test}` was resampled at line {_line(r.node)} and is scored at line "
+                    f"{_line(node)}: the score counts synthetic or duplicated rows.",
                     key=("DL112", id(r)),
                 )
             elif self.covers(r.data, data) == "before":
@@ -1851,25 +2006,8 @@ class Analysis:
                     "DL111",
                     r.node,
                     f"`{r.label}` resamples the rows (line {_line(r.node)}) before the split, and "
-                    f"`{test}` scored at line {_line(node)} holds copies of training rows.",
+                    f"`{test}` at line {_line(node)} holds copies of training rows.",
                     key=r,
-                )
-        if fit is not None and not cv:
-            reason = self.covers(fit.data, data)
-            if reason is not None and data.test_splits:
-                where = (
-                    "before the split, on rows that include"
-                    if reason == "before"
-                    else "on the test rows"
-                )
-                self.report(
-                    "DL121",
-                    fit.node,
-                    f"{est.describe()} is trained on `{fit.data.label}` (line {_line(fit.node)}) {where} "
-                    f"`{test}`, and scored on them at line {_line(node)}.",
-                    key=("DL121", id(fit.node)),
-                    fit_line=_line(fit.node),
-                    eval_line=_line(node),
                 )
 
     def covers(self, fitted: Data, scored: Data) -> str | None:
@@ -1946,6 +2084,7 @@ class Analysis:
             )
 
     def finish(self) -> None:
+        self.report_marks()
         self.check_reuse()
         self.check_training_only_scores()
         self.check_seeds()

@@ -99,12 +99,17 @@ def neutralise_ipython(source: str) -> str:
             return "\n".join("" for _ in lines)
         lines[0] = ""
     out: list[str] = []
+    previous = ""
     for line in lines:
         stripped = line.lstrip()
         indent = line[: len(line) - len(stripped)]
         if not stripped:
             out.append(line)
             continue
+        if stripped[0] in "%!?" and not previous.rstrip().endswith(":"):
+            # an escape may not open a new block: keep the enclosing indentation
+            indent = previous[: len(previous) - len(previous.lstrip())]
+        previous = line if not stripped.startswith("#") else previous
         timing = _TIMING_LINE_MAGIC.match(line)
         if timing and line[timing.end() :].strip():
             out.append(indent + line[timing.end() :])
@@ -128,7 +133,9 @@ def _decode(raw: bytes) -> str:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
     except SyntaxError as exc:
-        raise ValueError(f"its encoding declaration is invalid ({exc})") from None
+        if "encoding problem" in str(exc) or "unknown encoding" in str(exc):
+            raise ValueError(f"its encoding declaration is invalid ({exc})") from None
+        raise ValueError("it is not valid utf-8 text and declares no other encoding") from None
     try:
         return raw.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:

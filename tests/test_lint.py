@@ -1,0 +1,460 @@
+"""``mlvet lint``: notebooks and magics, noqa and config, output formats, robustness."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from mlvet import catalog
+from mlvet.cli import app
+from mlvet.exceptions import ConfigError, InputError
+from mlvet.lint import LintConfig, discover, lint_file, lint_paths, lint_source, load_config
+from mlvet.lint._source import neutralise_ipython
+
+ROOT = Path(__file__).resolve().parents[1]
+runner = CliRunner()
+
+LEAKY = textwrap.dedent(
+    """\
+    import pandas as pd
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.linear_model import LogisticRegression
+
+    df = pd.read_csv("churn.csv")
+    X = df.drop(columns=["churned"])
+    y = df["churned"]
+    X = StandardScaler().fit_transform(X)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    model = LogisticRegression().fit(X_train, y_train)
+    print(model.score(X_test, y_test))
+    """
+)
+
+
+def codes(findings: list) -> list[str]:
+    return [f.code for f in findings]
+
+
+def notebook(*cells: str | tuple[str, int | None], markdown_first: bool = True) -> str:
+    nb_cells = []
+    if markdown_first:
+        nb_cells.append({"cell_type": "markdown", "metadata": {}, "source": ["# Churn model\n"]})
+    for i, cell in enumerate(cells, start=1):
+        source, count = cell if isinstance(cell, tuple) else (cell, i)
+        nb_cells.append(
+            {
+                "cell_type": "code",
+                "execution_count": count,
+                "metadata": {},
+                "outputs": [],
+                "source": source.splitlines(keepends=True),
+            }
+        )
+    return json.dumps(
+        {
+            "cells": nb_cells,
+            "metadata": {"kernelspec": {"language": "python", "name": "python3"}},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+    )
+
+
+# --- the analysis through the public API -----------------------------------------------
+
+
+def test_fit_before_split_is_found_with_its_data_path() -> None:
+    (finding,) = lint_source(LEAKY, "train.py")
+    assert finding.code == "DL101" and finding.kind == "metrics-from-beyond"
+    assert (finding.location.path, finding.location.line, finding.location.column) == (
+        "train.py",
+        9,
+        5,
+    )
+    assert "StandardScaler" in finding.message and "`X`" in finding.message
+    assert "line 10" in finding.message and "`X_test`" in finding.message
+    assert finding.evidence["source_line"] == "X = StandardScaler().fit_transform(X)"
+
+
+def test_fixed_twin_is_clean() -> None:
+    fixed = LEAKY.replace("X = StandardScaler().fit_transform(X)\n", "").replace(
+        "model = LogisticRegression()",
+        "scaler = StandardScaler().fit(X_train)\n"
+        "X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)\n"
+        "model = LogisticRegression()",
+    )
+    assert lint_source(fixed, "train.py") == []
+
+
+def test_aliases_helper_functions_and_pipelines() -> None:
+    code = textwrap.dedent(
+        """\
+        import sklearn.preprocessing as pp
+        from sklearn import model_selection as ms
+        from sklearn.pipeline import make_pipeline
+        from sklearn.svm import SVC
+
+        def prepare(frame):
+            imputer = pp.StandardScaler()
+            return imputer.fit_transform(frame)
+
+        X = prepare(load())
+        a, b, c, d = ms.train_test_split(X, target, random_state=1)
+        clf = make_pipeline(pp.MinMaxScaler(), SVC()).fit(a, c)
+        print(clf.score(b, d))
+        """
+    )
+    found = lint_source(code, "t.py")
+    assert codes(found) == ["DL101"]
+    assert found[0].location.line == 8
+
+
+def test_pipeline_inside_cross_validation_is_clean() -> None:
+    code = textwrap.dedent(
+        """\
+        from sklearn.pipeline import Pipeline
+        from sklearn.preprocessing import StandardScaler
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import cross_val_score
+        pipe = Pipeline([("scale", StandardScaler()), ("clf", LogisticRegression())])
+        print(cross_val_score(pipe, X, y, cv=5).mean())
+        """
+    )
+    assert lint_source(code, "cv.py") == []
+
+
+def test_scaled_whole_data_then_cross_validated_is_leaky() -> None:
+    code = textwrap.dedent(
+        """\
+        from sklearn.preprocessing import StandardScaler
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import cross_val_score
+        Xs = StandardScaler().fit_transform(X)
+        print(cross_val_score(LogisticRegression(), Xs, y, cv=5).mean())
+        """
+    )
+    assert codes(lint_source(code, "cv.py")) == ["DL101"]
+
+
+# --- notebooks -----------------------------------------------------------------------------
+
+
+def test_notebook_cells_map_back_to_cell_and_line() -> None:
+    text = notebook(
+        "import pandas as pd\nfrom sklearn.model_selection import train_test_split",
+        "from sklearn.preprocessing import MinMaxScaler\ndf = pd.read_csv('x.csv')\n"
+        "X = MinMaxScaler().fit_transform(df.drop(columns=['y']))",
+        "X_train, X_test, y_train, y_test = train_test_split(X, df['y'], random_state=0)",
+    )
+    (finding,) = lint_source(text, "nb.ipynb")
+    assert finding.code == "DL101"
+    # the markdown cell counts: code cells are cells 2, 3 and 4
+    assert (finding.location.cell, finding.location.line) == (3, 3)
+    assert finding.location.describe().startswith("nb.ipynb[cell 3]:3")
+
+
+def test_out_of_order_execution_is_followed() -> None:
+    split = "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)"
+    scale = "X = StandardScaler().fit_transform(X)"
+    fit = "m = LogisticRegression().fit(X_train, y_train)\nprint(m.score(X_test, y_test))"
+    head = (
+        "from sklearn.model_selection import train_test_split\n"
+        "from sklearn.preprocessing import StandardScaler\n"
+        "from sklearn.linear_model import LogisticRegression"
+    )
+    # in file order the scaler runs after the split and its output is never used: clean
+    in_order = notebook((head, 1), (split, 2), (scale, 3), (fit, 4))
+    assert lint_source(in_order, "nb.ipynb") == []
+    # the counts show the scaler cell ran before the split cell
+    reordered = notebook((head, 1), (split, 3), (scale, 2), (fit, 4))
+    (finding,) = lint_source(reordered, "nb.ipynb")
+    assert finding.code == "DL101" and finding.location.cell == 4
+    assert finding.evidence["execution_order"] is True
+
+
+def test_magics_and_shell_escapes_are_handled() -> None:
+    text = notebook(
+        "%matplotlib inline\n!pip install xgboost\nfiles = !ls data\nimport pandas as pd",
+        "%%bash\necho this is not python {",
+        "df = pd.read_csv('x.csv')\ndf.head?",
+        "from sklearn.preprocessing import StandardScaler\n"
+        "from sklearn.model_selection import train_test_split\n"
+        "%time X = StandardScaler().fit_transform(df)\n"
+        "X_train, X_test = train_test_split(X, random_state=0)",
+    )
+    found = lint_source(text, "nb.ipynb")
+    assert codes(found) == ["DL101"]
+    assert (found[0].location.cell, found[0].location.line) == (5, 3)
+
+
+def test_neutralise_keeps_line_count() -> None:
+    src = "%%time\nx = 1\n  !ls\ny = %env HOME\nz?"
+    out = neutralise_ipython(src)
+    assert out.count("\n") == src.count("\n")
+    compile(out, "<cell>", "exec")
+    assert "x = 1" in out and "y = None" in out
+
+
+# --- suppression and configuration ------------------------------------------------------------
+
+
+def test_noqa_on_the_line() -> None:
+    line = "X = StandardScaler().fit_transform(X)"
+    assert lint_source(LEAKY.replace(line, line + "  # noqa: DL101"), "t.py") == []
+    assert lint_source(LEAKY.replace(line, line + "  # noqa: DL"), "t.py") == []
+    assert lint_source(LEAKY.replace(line, line + "  # noqa"), "t.py") == []
+    assert codes(lint_source(LEAKY.replace(line, line + "  # noqa: GE101"), "t.py")) == ["DL101"]
+
+
+def test_config_from_pyproject(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.mlvet.lint]\nignore = ["TC"]\ntime-columns = ["trade_date"]\n'
+        '[tool.mlvet.lint.per-file-ignores]\n"legacy/*.py" = ["DL101"]\n'
+    )
+    (tmp_path / "legacy").mkdir()
+    (tmp_path / "legacy" / "old.py").write_text(LEAKY)
+    (tmp_path / "new.py").write_text(LEAKY)
+    config = load_config(tmp_path)
+    assert config.time_columns == ("trade_date",)
+    report = lint_paths([tmp_path], config, jobs=1)
+    assert [(f.location.path, f.code) for f in report.findings] == [("new.py", "DL101")]
+    assert report.files == 2
+
+
+def test_declared_time_column_makes_shuffled_split_temporal() -> None:
+    code = textwrap.dedent(
+        """\
+        from sklearn.model_selection import train_test_split
+        df = load()
+        df = df.sort_values("trade_date")
+        X_train, X_test = train_test_split(df[["trade_date", "volume"]], random_state=0)
+        """
+    )
+    assert lint_source(code, "t.py") == []
+    with_time = LintConfig(time_columns=("trade_date",))
+    assert codes(lint_source(code, "t.py", config=with_time)) == ["DL131"]
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ('[tool.mlvet.lint]\nselekt = ["DL"]\n', "Unknown key"),
+        ('[tool.mlvet.lint]\nselect = "DL" \nignore = [1]\n', "list of strings"),
+        ("[tool.mlvet.lint\n", "not valid TOML"),
+    ],
+)
+def test_bad_config_is_named(tmp_path: Path, body: str, message: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(body)
+    with pytest.raises(ConfigError, match=message):
+        load_config(tmp_path)
+
+
+def test_unknown_code_in_select_is_an_input_error() -> None:
+    with pytest.raises(InputError, match="matches no finding code"):
+        LintConfig(select=("XX9",))
+
+
+def test_discover_skips_environments_and_checkpoints(tmp_path: Path) -> None:
+    for rel in [
+        "a.py",
+        "nb/b.ipynb",
+        ".venv/lib/c.py",
+        "nb/.ipynb_checkpoints/b-checkpoint.ipynb",
+        "__pycache__/d.py",
+        "notes.txt",
+    ]:
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("x = 1\n")
+    found = [p.relative_to(tmp_path).as_posix() for p in discover([tmp_path])]
+    assert found == ["a.py", "nb/b.ipynb"]
+    with pytest.raises(InputError, match="does not exist"):
+        discover([tmp_path / "missing"])
+
+
+# --- never crash ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, content, expect",
+    [
+        ("py2.py", b'print "hello"\n', "Python 2"),
+        ("syntax.py", b"def f(:\n    pass\n", "syntax error"),
+        ("junk.py", bytes(range(256)) * 4, "binary"),
+        ("latin.py", "x = 'caf\u00e9'\n".encode("latin-1"), "not valid utf-8"),
+        ("broken.ipynb", b'{"cells": [', "not valid JSON"),
+        ("list.ipynb", b"[1, 2, 3]", "not an object"),
+        ("nocells.ipynb", b'{"nbformat": 4}', "no 'cells' list"),
+        (
+            "r.ipynb",
+            json.dumps(
+                {"cells": [], "nbformat": 4, "metadata": {"kernelspec": {"language": "R"}}}
+            ).encode(),
+            "not Python",
+        ),
+    ],
+)
+def test_unreadable_input_is_a_finding(
+    tmp_path: Path, name: str, content: bytes, expect: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    (finding,) = lint_file(path, LintConfig(root=tmp_path))
+    assert finding.code == "MV001" and finding.family == "MV"
+    assert expect.lower() in finding.message.lower()
+
+
+def test_bad_cell_is_reported_and_other_cells_checked() -> None:
+    text = notebook(
+        "import pandas as pd\nfrom sklearn.preprocessing import StandardScaler",
+        'print "python 2 cell"',
+        "from sklearn.model_selection import train_test_split\n"
+        "X = StandardScaler().fit_transform(pd.read_csv('a.csv'))\n"
+        "X_train, X_test = train_test_split(X, random_state=0)",
+    )
+    found = lint_source(text, "nb.ipynb")
+    assert codes(found) == ["MV001", "DL101"]
+    assert found[0].location.cell == 3 and found[1].location.cell == 4
+
+
+def test_deep_nesting_does_not_crash() -> None:
+    deep = "x = " + "(" * 5000 + "1" + ")" * 5000 + "\n"
+    assert codes(lint_source(deep, "deep.py")) in (["MV001"], ["MV002"], [])
+    chain = "y = df" + ".fillna(0)" * 3000 + "\n"
+    assert all(f.family == "MV" for f in lint_source(chain, "chain.py"))
+
+
+def test_one_bad_file_does_not_stop_the_run(tmp_path: Path) -> None:
+    (tmp_path / "a_bad.py").write_bytes(b"\x00\x01\x02")
+    (tmp_path / "b_good.py").write_text(LEAKY)
+    report = lint_paths([tmp_path], LintConfig(root=tmp_path), jobs=1)
+    assert [(f.location.path, f.code) for f in report.findings] == [
+        ("a_bad.py", "MV001"),
+        ("b_good.py", "DL101"),
+    ]
+
+
+SNIPPETS = [LEAKY, notebook("import x\n%time y = 1", "df.fillna(df.mean()).shift(-1)")]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    base=st.sampled_from(SNIPPETS),
+    cut=st.integers(min_value=0, max_value=2000),
+    junk=st.text(max_size=40),
+    notebook_flag=st.booleans(),
+)
+def test_fuzz_lint_never_raises(base: str, cut: int, junk: str, notebook_flag: bool) -> None:
+    """Truncated, spliced and random text in scripts and notebooks never raises."""
+    text = base[:cut] + junk + base[cut:]
+    for finding in lint_source(text, "fuzz.ipynb" if notebook_flag else "fuzz.py"):
+        assert catalog.get_rule(finding.code)
+        assert finding.location.path.startswith("fuzz")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=400))
+def test_fuzz_random_bytes(tmp_path_factory: pytest.TempPathFactory, data: bytes) -> None:
+    folder = tmp_path_factory.mktemp("fuzz")
+    for suffix in (".py", ".ipynb"):
+        path = folder / f"f{suffix}"
+        path.write_bytes(data)
+        for finding in lint_file(path, LintConfig(root=folder)):
+            assert finding.code in {"MV001", "MV002"} or catalog.get_rule(finding.code)
+
+
+# --- the command ------------------------------------------------------------------------------
+
+
+def test_cli_formats_and_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "train.py").write_text(LEAKY)
+    (tmp_path / "clean.py").write_text("print('hello')\n")
+
+    text = runner.invoke(app, ["lint", "train.py"])
+    assert text.exit_code == 1
+    assert "train.py:9:5: DL101 [metrics-from-beyond]" in text.stdout
+    assert "9 | X = StandardScaler().fit_transform(X)" in text.stdout
+    assert "^^^^" in text.stdout and "help: Split first" in text.stdout
+
+    assert runner.invoke(app, ["lint", "clean.py"]).exit_code == 0
+    assert runner.invoke(app, ["lint", "train.py", "--exit-zero"]).exit_code == 0
+    assert runner.invoke(app, ["lint", "train.py", "--ignore", "DL"]).exit_code == 0
+    assert runner.invoke(app, ["lint", "missing.py"]).exit_code == 2
+    assert runner.invoke(app, ["lint", "train.py", "--format", "xml"]).exit_code == 2
+
+    data = json.loads(runner.invoke(app, ["lint", ".", "-f", "json"]).stdout)
+    assert len(data) == 1
+    for key in (
+        "code",
+        "antipattern",
+        "kind",
+        "severity",
+        "path",
+        "line",
+        "column",
+        "cell",
+        "message",
+        "fix",
+    ):
+        assert key in data[0]
+    assert (data[0]["antipattern"], data[0]["cell"]) == ("Data Leakage", None)
+
+    sarif = json.loads(runner.invoke(app, ["lint", ".", "-f", "sarif"]).stdout)
+    (result,) = sarif["runs"][0]["results"]
+    region = result["locations"][0]["physicalLocation"]["region"]
+    assert (result["ruleId"], region["startLine"], region["startColumn"]) == ("DL101", 9, 5)
+
+    github = runner.invoke(app, ["lint", ".", "-f", "github"]).stdout.strip()
+    assert github.startswith(
+        "::error file=train.py,line=9,col=5,title=DL101 [metrics-from-beyond]::"
+    )
+
+    stats = runner.invoke(app, ["lint", ".", "--statistics"]).stdout
+    assert "     1  DL101  fitted-before-split" in stats
+
+
+def test_parallel_run_matches_serial(tmp_path: Path) -> None:
+    for i in range(40):
+        (tmp_path / f"s{i:02}.py").write_text(LEAKY if i % 2 else "x = 1\n")
+    config = LintConfig(root=tmp_path)
+    serial = lint_paths([tmp_path], config, jobs=1)
+    parallel = lint_paths([tmp_path], config, jobs=2)
+    assert [f.to_dict() for f in serial.findings] == [f.to_dict() for f in parallel.findings]
+    assert len(serial.findings) == 20
+
+
+def test_record_lint_feeds_the_scorecard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mlvet import scorecard
+
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    (tmp_path / "train.py").write_text(LEAKY)
+    result = runner.invoke(app, ["lint", "train.py", "--record", "--db", url])
+    assert result.exit_code == 1
+    rows = {r.family: r for r in scorecard(ledger=url)}
+    assert (rows["DL"].status, rows["DL"].errors) == ("violated", 1)
+    assert rows["GE"].status == "guarded"
+    # fixing the file and linting again supersedes the old finding
+    (tmp_path / "train.py").write_text(LEAKY.replace("X = StandardScaler().fit_transform(X)\n", ""))
+    assert runner.invoke(app, ["lint", "train.py", "--record", "--db", url]).exit_code == 0
+    rows = {r.family: r for r in scorecard(ledger=url)}
+    assert (rows["DL"].status, rows["DL"].errors, rows["DL"].checks) == ("guarded", 0, 2)
+
+
+def test_pre_commit_hook_definition() -> None:
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    (hook,) = hooks
+    assert hook["id"] == "mlvet-lint" and hook["entry"] == "mlvet lint"
+    assert set(hook["types_or"]) == {"python", "jupyter"}
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())
+    ids = [h["id"] for repo in config["repos"] for h in repo["hooks"]]
+    assert "mlvet-lint" in ids
