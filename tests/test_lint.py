@@ -233,9 +233,14 @@ def test_declared_time_column_makes_shuffled_split_temporal() -> None:
     code = textwrap.dedent(
         """\
         from sklearn.model_selection import train_test_split
+        from sklearn.linear_model import LinearRegression
         df = load()
         df = df.sort_values("trade_date")
-        X_train, X_test = train_test_split(df[["trade_date", "volume"]], random_state=0)
+        X_train, X_test, y_train, y_test = train_test_split(
+            df[["trade_date", "volume"]], df["fails"], random_state=0
+        )
+        model = LinearRegression().fit(X_train, y_train)
+        print(model.score(X_test, y_test))
         """
     )
     assert lint_source(code, "t.py") == []

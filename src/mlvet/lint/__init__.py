@@ -250,7 +250,12 @@ def _findings(src: SourceFile, issues: Iterable[Issue], config: LintConfig) -> l
         text = src.source_line(issue.line)
         if _suppressed(issue.code, _noqa(text)):
             continue
-        evidence = dict(issue.evidence)
+        evidence = {
+            k: (src.describe_line(v) if src.is_notebook else v)
+            if k.endswith("_line") and isinstance(v, int)
+            else v
+            for k, v in issue.evidence
+        }
         evidence["source_line"] = text
         if issue.end_line == issue.line and issue.end_column is not None:
             evidence["end_column"] = issue.end_column + 1
@@ -273,7 +278,9 @@ def _lint_parsed(src: SourceFile, config: LintConfig) -> list[Finding]:
     issues: list[Issue] = []
     if src.cells:
         try:
-            issues = analyse(src.module, time_columns=config.time_columns)
+            issues = analyse(
+                src.module, time_columns=config.time_columns, describe_line=src.describe_line
+            )
         except RecursionError:
             src.problems.append(_problem("the code is nested too deeply to analyse"))
             return [_analysis_failed(src, "the code is nested too deeply to analyse")]

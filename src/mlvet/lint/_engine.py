@@ -25,8 +25,9 @@ import ast
 import builtins
 import itertools
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import Any
 
 from mlvet.lint import _knowledge as K
@@ -319,6 +320,7 @@ class Loop:
     tainted: set[str]
     multi_est: bool = False
     records: bool = False
+    thresholded: set[str] = field(default_factory=set)
 
 
 def _line(node: ast.AST) -> int:
@@ -349,18 +351,31 @@ def _const_strs(node: ast.AST | None) -> list[str] | None:
 
 
 def _negative_int(node: ast.AST | None) -> bool:
+    """``-3``, ``-k`` or ``-(h + 1)``: a shift into the future (``-0`` aside)."""
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        return (
-            isinstance(node.operand, ast.Constant)
-            and isinstance(node.operand.value, int | float)
-            and node.operand.value > 0
-        )
+        operand = node.operand
+        if isinstance(operand, ast.Constant):
+            return isinstance(operand.value, int | float) and operand.value > 0
+        return isinstance(operand, ast.Name | ast.BinOp | ast.Attribute | ast.Subscript)
     return (
         isinstance(node, ast.Constant)
         and isinstance(node.value, int | float)
         and not isinstance(node.value, bool)
         and node.value < 0
     )
+
+
+def _const_int(node: ast.AST | None) -> int | None:
+    if (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, int)
+        and not isinstance(node.value, bool)
+    ):
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _const_int(node.operand)
+        return -inner if inner is not None else None
+    return None
 
 
 def _reduces_param(func: ast.Lambda) -> bool:
@@ -418,8 +433,15 @@ def _target_names(target: ast.AST) -> list[str]:
 class Analysis:
     """Walks one module and collects :class:`Issue` records."""
 
-    def __init__(self, module: ast.Module, *, time_columns: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        module: ast.Module,
+        *,
+        time_columns: Sequence[str] = (),
+        describe_line: Callable[[int], str] | None = None,
+    ) -> None:
         self.module = module
+        self.describe_line = describe_line or (lambda n: f"line {n}")
         self.time_columns = frozenset(time_columns)
         self.issues: dict[tuple[str, int, int], Issue] = {}
         self.reported: set[tuple[str, int]] = set()
@@ -438,6 +460,12 @@ class Analysis:
         self.call_stack: list[Func] = []
         self.returns: list[list[Any]] = []
         self.hint: list[str] = []
+        self.deferred: list[Callable[[], None]] = []
+        self.all_fits: list[Fit] = []
+        self.only_validation = False
+        self.temporal: list[tuple[Split, Data, ast.AST]] = []
+        self.samples: dict[frozenset[int], list[tuple[ast.AST, str, str]]] = {}
+        self.slice_bounds: dict[tuple[int, str], tuple[int | None, int | None, ast.AST]] = {}
         self.mark_uses: dict[tuple[int, str, str | None], tuple[Mark, Est, ast.AST]] = {}
         self.target_columns: set[str] = set()
         self.hint_nodes: list[ast.AST] = []
@@ -454,6 +482,10 @@ class Analysis:
                 self.call_function(func, [], {}, fresh=True)
         self.finish()
         return sorted(self.issues.values(), key=lambda i: (i.line, i.column, i.code))
+
+    def at(self, node: ast.AST) -> str:
+        """Where a node is, for messages: ``line 12``, or ``cell 4, line 2`` in a notebook."""
+        return self.describe_line(_line(node))
 
     def report(
         self, code: str, node: ast.AST, message: str, *, key: Any = None, **evidence: Any
@@ -616,8 +648,11 @@ class Analysis:
             return
         names = {n for t in targets for n in _target_names(t)}
         used = _names_in(value)
+        compares = any(isinstance(n, ast.Compare) for n in ast.walk(value))
         for loop in self.loops:
             if used & loop.tainted:
+                if compares or used & loop.thresholded:
+                    loop.thresholded |= names
                 loop.tainted |= names
         if any(isinstance(t, ast.Subscript) for t in targets):
             for loop in self.loops:
@@ -705,7 +740,7 @@ class Analysis:
             if isinstance(value, Data):
                 value = self.manual_split(target.id, value, value_node)
                 value = value.relabel(target.id)
-            elif isinstance(value, Est) and value.label in {value.cls, "model"} and not value.multi:
+            elif isinstance(value, Est) and value.label == value.cls and not value.multi:
                 value.label = target.id
             scope.set(target.id, value)
         elif isinstance(target, ast.Tuple | ast.List):
@@ -721,6 +756,12 @@ class Analysis:
             elif isinstance(value, Tup) and any(isinstance(e, ast.Starred) for e in elts):
                 for elt, item in zip(elts, value.items, strict=False):
                     self.bind(elt.value if isinstance(elt, ast.Starred) else elt, item, scope)
+            elif isinstance(value, Data) and self.presplit_sides(target):
+                # (x_train, y_train), (x_test, y_test) = mnist.load_data(): split by its maker
+                split = self.new_split(
+                    target, "the loader", shuffled=False, seeded=True, source=value
+                )
+                self.bind_presplit(target, value, split, scope)
             else:
                 for elt in elts:
                     self.bind(elt.value if isinstance(elt, ast.Starred) else elt, value, scope)
@@ -751,6 +792,25 @@ class Analysis:
                 )
             elif isinstance(target.value, ast.Name) and target.value.id == "self":
                 scope.set(f"self.{target.attr}", value)
+
+    @staticmethod
+    def presplit_sides(target: ast.AST) -> bool:
+        sides = {_side_from_name(n) for n in _target_names(target)}
+        return {_TRAIN, _TEST} <= sides
+
+    def bind_presplit(self, target: ast.AST, value: Data, split: Split, scope: Scope) -> None:
+        if isinstance(target, ast.Tuple | ast.List):
+            for elt in target.elts:
+                self.bind_presplit(
+                    elt.value if isinstance(elt, ast.Starred) else elt, value, split, scope
+                )
+            return
+        names = _target_names(target)
+        side = _side_from_name(names[0]) if names else None
+        part = replace(value, tags=value.tags | {(split.id, side)}) if side else value
+        if side == _TEST and names:
+            split.test_label = split.test_label or names[0]
+        self.bind(target, part, scope)
 
     def rebind_root(self, node: ast.AST, value: Any, scope: Scope) -> None:
         """``df['a'] = ...`` and in-place methods change the object a name refers to."""
@@ -816,11 +876,41 @@ class Analysis:
             self.on_split(self.splits[sid], value, value_node)
         split = self.splits[sid]
         split.sides.add(side)
+        self.check_slice_bounds(sid, side, name, value_node)
         if side == _TEST:
             split.test_label = split.test_label or name
         else:
             split.train_label = split.train_label or name
         return replace(value, tags=value.tags | {(sid, side)})
+
+    def check_slice_bounds(self, sid: int, side: str, name: str, node: ast.AST) -> None:
+        """``X[:36000]`` for training and ``X[32000:]`` for testing share 4,000 rows."""
+        index = node.slice if isinstance(node, ast.Subscript) else None
+        if not isinstance(index, ast.Slice):
+            return
+        bounds = (_const_int(index.lower), _const_int(index.upper))
+        if (index.lower is not None and bounds[0] is None) or (
+            index.upper is not None and bounds[1] is None
+        ):
+            return
+        self.slice_bounds.setdefault((sid, side), (*bounds, node))
+        other = self.slice_bounds.get((sid, _TEST if side == _TRAIN else _TRAIN))
+        if other is None:
+            return
+        lo1, hi1 = bounds
+        lo2, hi2, other_node = other
+        if any(b is not None and b < 0 for b in (lo1, hi1, lo2, hi2)):
+            return
+        start = max(lo1 or 0, lo2 or 0)
+        end = min(hi1 if hi1 is not None else 2**62, hi2 if hi2 is not None else 2**62)
+        if start < end:
+            self.report(
+                "DL121",
+                node,
+                f"The slices at {self.at(other_node)} and {self.at(node)} overlap (rows {start} to "
+                f"{end if end < 2**62 else 'the end'}): `{name}` shares rows with the other side.",
+                key=("DL121-slice", sid),
+            )
 
     def positional_part(self, base: Data) -> Data:
         """``joined.iloc[:len(train)]``: a positional slice of train and test joined together
@@ -935,6 +1025,15 @@ class Analysis:
             )
         if isinstance(base, Grouped | Windowed):
             return base
+        if isinstance(base, Data) and isinstance(node.slice, ast.Tuple) and isinstance(index, Tup):
+            # .loc[rows, columns]
+            rows = index.items[0] if index.items else OTHER
+            if isinstance(rows, Data):
+                base = replace(base, tags=base.tags | rows.tags)
+            cols = _const_strs(node.slice.elts[1]) if len(node.slice.elts) > 1 else None
+            if cols is None and len(index.items) > 1 and isinstance(index.items[1], Cols):
+                cols = list(index.items[1].names)
+            return base.keep_columns(cols) if cols else base
         if isinstance(base, Data):
             columns = _const_strs(node.slice)
             if columns is None and isinstance(index, Cols):
@@ -986,6 +1085,8 @@ class Analysis:
         value = self.expr(node.elt, inner)
         if isinstance(value, Data):
             return value
+        if isinstance(value, Est):
+            return Tup(tuple(value.members) if value.multi else (value,))
         return OTHER
 
     e_SetComp = e_ListComp
@@ -1465,6 +1566,22 @@ class Analysis:
                 )
             fit = Fit(None, data, node, name, self.loop_path, f"{data.label}.{name}()")
             result = Data(stats=frozenset({fit}), label=f"{data.label}.{name}()")
+        elif name == "assign":
+            parts = [
+                self.call_function(v, [data], {}) if isinstance(v, Func) else v for v in kw.values()
+            ]
+            merged = self.union(
+                [
+                    data,
+                    *(
+                        replace(p, origins=frozenset(), tags=frozenset())
+                        for p in parts
+                        if isinstance(p, Data)
+                    ),
+                ],
+                label=data.label,
+            )
+            result = merged
         elif name in {"append", "merge", "join", "combine_first", "update"}:
             result = self.union([data, *args])
         elif name in {"argmax", "argmin", "idxmax", "idxmin"}:
@@ -1634,6 +1751,18 @@ class Analysis:
         )
         if side is None or whole or (frac is None and "n" not in kw_nodes and not node.args):
             return data
+        name = self.hint_names[0]
+        for earlier_node, earlier_side, earlier_name in self.samples.get(data.origins, []):
+            if earlier_side != side:
+                self.report(
+                    "DL121",
+                    node,
+                    f"`{name}` is drawn by a second, independent sample of `{data.label}` "
+                    f"({self.at(node)}) after `{earlier_name}` ({self.at(earlier_node)}): rows "
+                    "land in both, so the model is scored on rows it trained on.",
+                    key=("DL121-sample", id(node)),
+                )
+        self.samples.setdefault(data.origins, []).append((node, side, name))
         split = self.new_split(
             node, "sample", shuffled=True, seeded="random_state" in kw_nodes, source=data
         )
@@ -1724,8 +1853,8 @@ class Analysis:
                 self.report(
                     "DL101",
                     fit.node,
-                    f"{fit.est.describe()} is fitted on `{fit.data.label}` (line {_line(fit.node)}), "
-                    f"which is split at line {_line(node)} by {split.how}: {test} "
+                    f"{fit.est.describe()} is fitted on `{fit.data.label}` ({self.at(fit.node)}), "
+                    f"which is split at {self.at(node)} by {split.how}: {test} "
                     "was seen by the fit.",
                     key=fit,
                     estimator=fit.est.cls,
@@ -1738,7 +1867,7 @@ class Analysis:
                     "DL103",
                     stat.node,
                     f"`{stat.label}` is computed over all rows of `{stat.data.label}` "
-                    f"(line {_line(stat.node)}) and written into data split at line {_line(node)}: "
+                    f"({self.at(stat.node)}) and written into data split at {self.at(node)}: "
                     f"{test} shaped it.",
                     key=("DL103", _line(stat.node)),
                     statistic=stat.method,
@@ -1748,19 +1877,26 @@ class Analysis:
             self.report(
                 "DL111",
                 fit.node,
-                f"`{fit.label}` resamples the rows (line {_line(fit.node)}) before they are split at "
-                f"line {_line(node)}: copies or synthetic neighbours of training rows land in {test}.",
+                f"`{fit.label}` resamples the rows ({self.at(fit.node)}) before they are split at "
+                f"{self.at(node)}: copies or synthetic neighbours of training rows land in {test}.",
                 key=fit,
                 split_line=_line(node),
             )
         if split.shuffled and data.time:
-            self.report(
-                "DL131",
-                node,
-                f"`{data.label}` is time-ordered, but {split.how} at line {_line(node)} splits it at "
-                "random: the model trains on rows from after its test rows.",
-                how=split.how,
-            )
+            self.temporal.append((split, data, node))
+
+    def report_temporal(self) -> None:
+        used = {sid for ev in self.evals for sid, _ in ev.data.tags}
+        used |= {sid for fit in self.all_fits for sid, _ in fit.data.tags}
+        for split, data, node in self.temporal:
+            if split.id in used or split.cv:
+                self.report(
+                    "DL131",
+                    node,
+                    f"`{data.label}` is time-ordered, but {split.how} at {self.at(node)} splits it "
+                    "at random: the model trains on rows from after its test rows.",
+                    how=split.how,
+                )
 
     def cv_call(
         self,
@@ -1805,28 +1941,39 @@ class Analysis:
     ) -> Fit:
         fit = Fit(est, x, node, method, self.loop_path, f"{est.label}.{method}({x.label})")
         est.fits.append(fit)
+        for member in est.members:
+            member.fits.append(fit)
+        self.all_fits.append(fit)
         role = est.effective_role()
         for key, value in extra.items():
             for data in _flatten([value]):
-                if isinstance(data, Data) and self.final_test(data):
-                    self.report(
-                        "GE102",
-                        node,
-                        f"{est.describe()} is fitted with {key}= holding `{data.label}`, a test set: "
-                        "early stopping and validation scores then select the model on its own exam.",
-                        key=("GE102", est.id, id(node)),
-                        argument=key,
+                if isinstance(data, Data):
+                    self.defer_if_test(
+                        data,
+                        partial(
+                            self.report,
+                            "GE102",
+                            node,
+                            f"{est.describe()} is fitted with {key}= holding `{data.label}`, the test "
+                            "set: early stopping and validation scores then select the model on its "
+                            "own exam.",
+                            key=("GE102", est.id, id(node)),
+                            argument=key,
+                        ),
                     )
-        if role == "search" and self.final_test(x):
-            self.report(
-                "GE102",
-                node,
-                f"The hyperparameter search {est.describe()} is fitted on `{x.label}`, a test set: "
-                "the parameters are chosen on the exam itself.",
-                key=("GE102", est.id, id(node)),
-                argument="X",
+        if est.role == "search":
+            self.defer_if_test(
+                x,
+                partial(
+                    self.report,
+                    "GE102",
+                    node,
+                    f"The hyperparameter search {est.describe()} is fitted on `{x.label}`, the test "
+                    "set: the parameters are chosen on the exam itself.",
+                    key=("GE102", est.id, id(node)),
+                    argument="X",
+                ),
             )
-            return fit
         if role in {"model", "search", None}:
             self.check_inputs(est, x, node)
         return fit
@@ -1861,8 +2008,8 @@ class Analysis:
             self.report(
                 mark.code,
                 mark.node,  # the feature's construction
-                f"{column[0].upper()}{column[1:]} is built with {detail} (line {mark.line}), and "
-                f"{est.describe()} uses it as an input at line {_line(node)}.",
+                f"{column[0].upper()}{column[1:]} is built with {detail} ({self.at(mark.node)}), and "
+                f"{est.describe()} uses it as an input at {self.at(node)}.",
                 key=("mark", mark.line, mark.code),
                 column=mark.column,
             )
@@ -1876,6 +2023,8 @@ class Analysis:
             return False
         if any(s != sid and side == _TRAIN and self.live(s) for s, side in data.tags):
             return False
+        if self.only_validation:
+            return True
         split = self.splits.get(sid)
         names = [data.label, split.test_label if split else None]
         return not any(
@@ -1893,33 +2042,74 @@ class Analysis:
             self.evaluate_preds(preds, truth, node, f"{name}()")
         if name in K.THRESHOLD_CURVES:
             data = self.union(values)
-            if isinstance(data, Data) and self.final_test(data):
+            if isinstance(data, Data) and data.test_splits:
                 curve = Data(label=f"{name}(...)", curve=node, tags=data.tags, origins=data.origins)
                 return Tup((curve, curve, curve))
         for loop in reversed(self.loops):
             used = _names_in(node) & loop.tainted
             if used and preds and not loop.multi_est:
+                threshold = bool(_names_in(node) & loop.thresholded) or any(
+                    isinstance(n, ast.Compare) and _names_in(n) & loop.tainted
+                    for n in ast.walk(node)
+                )
                 for pred_data in preds:
                     for pred in pred_data.preds:
                         fitted_inside = pred.fit is not None and loop.id in pred.fit.loops
-                        if not fitted_inside and self.final_test(pred.data):
-                            self.report(
-                                "GE103",
-                                node,
-                                f"{name}() scores each value of `{', '.join(sorted(loop.targets))}` "
-                                f"on the test rows `{pred.data.label}`: choosing among them on the test "
-                                "set makes its score optimistic.",
-                                key=("GE103", loop.id),
+                        if not fitted_inside:
+                            self.defer_if_test(
+                                pred.data,
+                                partial(
+                                    self.report_loop_choice,
+                                    name,
+                                    node,
+                                    pred,
+                                    loop,
+                                    threshold=threshold,
+                                ),
                             )
                 break
         return OTHER
 
+    def report_loop_choice(
+        self, metric: str, node: ast.AST, pred: Pred, loop: Loop, *, threshold: bool
+    ) -> None:
+        values = ", ".join(sorted(loop.targets))
+        if threshold:
+            self.report(
+                "GE103",
+                node,
+                f"{metric} scores each threshold `{values}` on the test rows `{pred.data.label}`: "
+                "choosing the threshold on the test set makes its score optimistic.",
+                key=("GE103", loop.id),
+            )
+        else:
+            self.report(
+                "GE101",
+                node,
+                f"{metric} scores each value of `{values}` on the test rows `{pred.data.label}`: "
+                "choosing among them on the test set grades your own exam.",
+                key=("GE101-loop", loop.id),
+            )
+
+    def defer_if_test(self, data: Data, action: Callable[[], None]) -> None:
+        """Run ``action`` once the file is read, if ``data`` turns out to be the test set."""
+
+        def check() -> None:
+            if self.final_test(data):
+                action()
+
+        self.deferred.append(check)
+
     def check_curve(self, value: Any, node: ast.AST) -> None:
         if isinstance(value, Data) and value.curve is not None:
+            self.defer_if_test(value, partial(self.report_curve, value, node))
+
+    def report_curve(self, value: Data, node: ast.AST) -> None:
+        if value.curve is not None:
             self.report(
                 "GE103",
                 value.curve,
-                f"The decision threshold is picked (line {_line(node)}) from a curve computed on the "
+                f"The decision threshold is picked ({self.at(node)}) from a curve computed on the "
                 "test set: the reported score is tuned on its own exam.",
                 key=("GE103", id(value.curve)),
             )
@@ -1942,8 +2132,8 @@ class Analysis:
             self.report(
                 "DL121",
                 fit.node,
-                f"{est.describe()} is trained on `{fit.data.label}` (line {_line(fit.node)}) {where} "
-                f"the test rows `{data.label}`, and scored on them at line {_line(node)}.",
+                f"{est.describe()} is trained on `{fit.data.label}` ({self.at(fit.node)}) {where} "
+                f"the test rows `{data.label}`, and scored on them at {self.at(node)}.",
                 key=("DL121", id(fit.node)),
                 fit_line=_line(fit.node),
                 eval_line=_line(node),
@@ -1960,9 +2150,9 @@ class Analysis:
                 self.report(
                     "DL101",
                     f.node,
-                    f"{f.est.describe()} is fitted on `{f.data.label}` (line {_line(f.node)}) before "
-                    f"the split, and transforms `{test}`, which the model is applied to at line "
-                    f"{_line(node)}.",
+                    f"{f.est.describe()} is fitted on `{f.data.label}` ({self.at(f.node)}) before "
+                    f"the split, and transforms `{test}`, which the model is applied to at "
+                    f"{self.at(node)}.",
                     key=f,
                     estimator=f.est.cls,
                     fit_line=_line(f.node),
@@ -1974,9 +2164,9 @@ class Analysis:
                 self.report(
                     "DL102",
                     f.node,
-                    f"{f.est.describe()} is fitted on `{f.data.label}`, {where} (line "
-                    f"{_line(f.node)}), and transforms `{test}`, which the model is applied to at "
-                    f"line {_line(node)}.",
+                    f"{f.est.describe()} is fitted on `{f.data.label}`, {where} ("
+                    f"{self.at(f.node)}), and transforms `{test}`, which the model is applied to at "
+                    f"{self.at(node)}.",
                     key=f,
                     estimator=f.est.cls,
                     joined=joined,
@@ -1986,8 +2176,8 @@ class Analysis:
                 self.report(
                     "DL103",
                     st.node,
-                    f"`{st.label}` is computed over rows that include `{test}` (line "
-                    f"{_line(st.node)}), which the model is applied to at line {_line(node)}.",
+                    f"`{st.label}` is computed over rows that include `{test}` ("
+                    f"{self.at(st.node)}), which the model is applied to at {self.at(node)}.",
                     key=("DL103", _line(st.node)),
                     statistic=st.method,
                     eval_line=_line(node),
@@ -1997,16 +2187,16 @@ class Analysis:
                 self.report(
                     "DL112",
                     node,
-                    f"`{test}` was resampled at line {_line(r.node)} and is scored at line "
-                    f"{_line(node)}: the score counts synthetic or duplicated rows.",
+                    f"`{test}` was resampled at {self.at(r.node)} and is scored at "
+                    f"{self.at(node)}: the score counts synthetic or duplicated rows.",
                     key=("DL112", id(r)),
                 )
             elif self.covers(r.data, data) == "before":
                 self.report(
                     "DL111",
                     r.node,
-                    f"`{r.label}` resamples the rows (line {_line(r.node)}) before the split, and "
-                    f"`{test}` at line {_line(node)} holds copies of training rows.",
+                    f"`{r.label}` resamples the rows ({self.at(r.node)}) before the split, and "
+                    f"`{test}` at {self.at(node)} holds copies of training rows.",
                     key=r,
                 )
 
@@ -2085,6 +2275,18 @@ class Analysis:
 
     def finish(self) -> None:
         self.report_marks()
+        held_out = [
+            (ev.data, sid)
+            for ev in self.evals
+            for sid in ev.data.test_splits
+            if not self.splits[sid].cv
+        ]
+        self.only_validation = bool(held_out) and not any(
+            self.final_test_for(d, sid) for d, sid in held_out
+        )
+        for check in self.deferred:
+            check()
+        self.report_temporal()
         self.check_reuse()
         self.check_training_only_scores()
         self.check_seeds()
@@ -2093,8 +2295,10 @@ class Analysis:
         """Distinct model configurations an evaluation stands for."""
         est = ev.est
         members = est.members if est.multi else [est]
-        if est.multi:
+        if est.multi and ev.loops:
             return [(m.id, 0) for m in members]
+        if est.multi:  # one score of several models' predictions combined: an ensemble
+            return [(est.id, 0)]
         if ev.fit is not None and ev.fit.loops and set(ev.fit.loops) & set(ev.loops):
             return [(est.id, -1), (est.id, -2)]
         if est.loops and set(est.loops) & set(ev.loops):
@@ -2140,7 +2344,7 @@ class Analysis:
                 self.report(
                     "GE101",
                     second.node,
-                    f"The test set `{test}` (split at line {_line(split.node)}) scores {what}; "
+                    f"The test set `{test}` (split at {self.at(split.node)}) scores {what}; "
                     "picking the best of them on it grades your own exam.",
                     key=("GE101", key),
                     configurations=len(configs),
@@ -2150,7 +2354,7 @@ class Analysis:
                     self.report(
                         "PE103",
                         second.node,
-                        f"Models are compared on the single split at line {_line(split.node)} with no "
+                        f"Models are compared on the single split at {self.at(split.node)} with no "
                         "repetition; a difference of this kind is often noise.",
                         key=("PE103", key),
                     )
@@ -2181,12 +2385,12 @@ class Analysis:
                 evs_models = {e.est.id for k in keys for e in compared_splits[k]}
                 if len(evs_models) >= 2:
                     later = sorted((first_eval[k] for k in keys), key=lambda e: _line(e.node))[-1]
-                    lines = sorted(_line(self.splits[k[0]].node) for k in keys)
+                    nodes = sorted((self.splits[k[0]].node for k in keys), key=_line)
                     self.report(
                         "PE101",
                         later.node,
                         f"Models in this file are scored on {len(keys)} different splits (lines "
-                        f"{', '.join(map(str, lines))}); their scores are not comparable.",
+                        f"{', '.join(self.at(n) for n in nodes)}); their scores are not comparable.",
                         key=("PE101", tuple(sorted(keys))),
                     )
 
@@ -2208,8 +2412,8 @@ class Analysis:
                 self.report(
                     "DL122",
                     ev.node,
-                    f"{ev.est.describe()} is scored at line {_line(ev.node)} on `{ev.data.label}`, the "
-                    f"rows it was trained on (line {_line(ev.fit.node)}), and never on held-out rows.",
+                    f"{ev.est.describe()} is scored at {self.at(ev.node)} on `{ev.data.label}`, the "
+                    f"rows it was trained on ({self.at(ev.fit.node)}), and never on held-out rows.",
                     key=("DL122", ev.est.id),
                 )
 
@@ -2264,6 +2468,12 @@ def _flatten(values: Iterable[Any]) -> Iterator[Any]:
             yield v
 
 
-def analyse(module: ast.Module, *, time_columns: Sequence[str] = ()) -> list[Issue]:
-    """All issues of one parsed module."""
-    return Analysis(module, time_columns=time_columns).run()
+def analyse(
+    module: ast.Module,
+    *,
+    time_columns: Sequence[str] = (),
+    describe_line: Callable[[int], str] | None = None,
+) -> list[Issue]:
+    """All issues of one parsed module; ``describe_line`` names a module line in messages
+    (for notebooks: its cell and line)."""
+    return Analysis(module, time_columns=time_columns, describe_line=describe_line).run()

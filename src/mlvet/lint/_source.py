@@ -71,6 +71,15 @@ class SourceFile:
         cell_pos, cell_line = self.line_map[i]
         return self.cells[cell_pos], cell_line
 
+    def describe_line(self, line: int) -> str:
+        """``line 12`` for a script, ``cell 4, line 2`` for a notebook."""
+        cell, cell_line = self.locate(line)
+        return (
+            f"cell {cell.index}, line {cell_line}"
+            if cell.index is not None
+            else f"line {cell_line}"
+        )
+
     def source_line(self, line: int) -> str:
         cell, cell_line = self.locate(line)
         lines = cell.lines
