@@ -110,7 +110,7 @@ def test_db_upgrade_creates_a_postgres_ledger(pg_url: str) -> None:
 
 
 @pytest.mark.slow
-def test_demo_tells_chapter_one(tmp_path: Path) -> None:
+def test_demo_tells_chapters_one_and_two(tmp_path: Path) -> None:
     out = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo")], terminal_width=160)
     assert out.exit_code == 0, out.output
     assert "QUARANTINED" in out.output and "DC202" in out.output and "verified" in out.output
@@ -124,4 +124,13 @@ def test_demo_tells_chapter_one(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'demo' / 'ledger.db'}"
     assert mlvet.open_ledger(url).verify().ok
     card = {r.family: r.status for r in mlvet.scorecard(ledger=url)}
-    assert card["DC"] == "guarded" and card["DL"] == "not checked"
+    assert card["DC"] == "guarded" and card["CA"] == "not checked"
+    # chapter 2: the leaky draft is caught, its fixed twin is clean and supersedes it
+    for code in ("DL141", "DL142", "DL101", "DL131", "GE101"):
+        assert code in out.output
+    assert "(fixed twin)\nAll clear." in out.output
+    assert card["DL"] == card["GE"] == "guarded"
+    draft = tmp_path / "demo" / "notebooks" / "drafts" / "fails_forecast_v1.ipynb"
+    relint = runner.invoke(app, ["lint", str(draft), "--format", "json"])
+    assert relint.exit_code == 1
+    assert {f["code"] for f in json.loads(relint.stdout)} >= {"DL141", "DL101", "GE101"}

@@ -4,6 +4,11 @@ Chapter 1 — Data Crisis as a Service: the settlement-fails data is registered 
 cleaned -> features with lineage and code references, guarded by inferred assertions; a
 hand-prepared daily batch is quarantined with every failure listed; deriving from it is
 refused; the audit chain verifies; the scorecard says honestly what is guarded so far.
+
+Chapter 2 — Data Leakage and Grade-your-own-Exam in the code: ``mlvet lint`` reads the
+analyst's first notebook (future dealer positions, a centered window, a scaler fitted
+before a random split of a time series, three models compared on the test set), then its
+fixed twin; both runs are recorded, and the fix supersedes the draft's findings.
 """
 
 from __future__ import annotations
@@ -36,9 +41,12 @@ from mlvet.demo._data import (
     daily_batches,
     settlement_fails,
 )
+from mlvet.demo._notebooks import FIXED, LEAKY, write_notebook
 from mlvet.exceptions import DataQualityError
 from mlvet.ledger import Ledger, upgrade
+from mlvet.lint import LintConfig, lint_paths, record_lint
 from mlvet.report import render
+from mlvet.report._render import TextRenderer
 
 __all__ = ["run_demo"]
 
@@ -73,6 +81,37 @@ def build_features(clean: pd.DataFrame) -> pd.DataFrame:
     )
     out = out.drop(columns=["dealer_position_bn"]).dropna(subset=["dealer_position_lag_bn"])
     return out.sort_values(["trade_date", "cusip"]).reset_index(drop=True)
+
+
+def _chapter_lint(console: Console, ledger: Ledger, out: Path) -> dict[str, list[str]]:
+    _chapter(
+        console,
+        2,
+        "Data Leakage and Grade-your-own-Exam, in the code",
+        "An analyst's first notebook forecasts tomorrow's fails from these data. mlvet lint "
+        "reads it — nothing is executed — and follows the data from the parquet file through "
+        "features, scaling and the split to every score.",
+    )
+    folder = out / "notebooks"
+    notebook = folder / "fails_forecast.ipynb"
+    config = LintConfig(root=out)
+    codes: dict[str, list[str]] = {}
+    for label, cells in (("first draft", LEAKY), ("fixed twin", FIXED)):
+        write_notebook(notebook, cells)
+        if label == "first draft":
+            write_notebook(folder / "drafts" / "fails_forecast_v1.ipynb", cells)
+        report = lint_paths([notebook], config, jobs=1)
+        record_lint(report, [str(notebook)], ledger=ledger)
+        codes[label] = [f.code for f in report.findings]
+        console.print(f"\n[bold]mlvet lint {notebook.relative_to(out)}[/bold] ({label})")
+        console.print(
+            TextRenderer(show_fix=label == "fixed twin").render(report.findings), markup=False
+        )
+    console.print(
+        f"The draft is kept at {folder / 'drafts'} for comparison; both lint runs are in the "
+        "ledger, and the fixed notebook's clean run supersedes the draft's findings."
+    )
+    return codes
 
 
 def _chapter(console: Console, n: int, title: str, text: str) -> None:
@@ -192,6 +231,8 @@ def run_demo(*, db_url: str | None, out: Path, console: Console) -> dict[str, An
     result["lineage_png"] = str(png)
     result["openlineage"] = str(ol_path)
 
+    result["lint"] = _chapter_lint(console, ledger, out)
+
     report = ledger.verify()
     console.print(
         f"\n[bold]Audit chain[/bold]: {'[green]verified[/green]' if report.ok else '[red]BROKEN[/red]'} "
@@ -209,5 +250,6 @@ def run_demo(*, db_url: str | None, out: Path, console: Console) -> dict[str, An
         f"\nExplore: mlvet catalog show fails_daily@{quarantined.version if quarantined else 1} --db '{url}'"
         f"\n         mlvet lineage fails_features --db '{url}'"
         f"\n         mlvet audit verify --db '{url}'"
+        f"\n         mlvet lint {out / 'notebooks'}"
     )
     return result

@@ -365,6 +365,20 @@ def _negative_int(node: ast.AST | None) -> bool:
     )
 
 
+def _ordered(items: Iterable[Any]) -> list[Any]:
+    """Set members in source order, so that the same file always gives the same messages."""
+
+    def where(item: Any) -> tuple[int, int, str]:
+        node = getattr(item, "node", None) or getattr(getattr(item, "fit", None), "node", None)
+        return (
+            _line(node),
+            int(getattr(node, "col_offset", 0) or 0),
+            repr(getattr(item, "label", "")),
+        )
+
+    return sorted(items, key=where)
+
+
 def _const_int(node: ast.AST | None) -> int | None:
     if (
         isinstance(node, ast.Constant)
@@ -1039,8 +1053,13 @@ class Analysis:
             if columns is None and isinstance(index, Cols):
                 columns = list(index.names)
             if columns is not None:
+                shown = (
+                    repr(columns[0])
+                    if len(columns) == 1 and _const_strs(node.slice)
+                    else ast.unparse(node.slice)
+                )
                 picked = base.keep_columns(columns).relabel(
-                    f"{base.label}[{columns[0]!r}]" if len(columns) == 1 else base.label
+                    f"{base.label}[{shown}]" if len(shown) <= 40 else base.label
                 )
                 if self.time_columns.intersection(columns):
                     picked = replace(picked, time=True)
@@ -1661,8 +1680,13 @@ class Analysis:
                 mark = Mark(None, "DL143", node, _line(node), "bfill")
                 return replace(data, marks=data.marks | {mark}) if data.time else data
             func = node.args[0] if node.args else kw_nodes.get("func")
-            if isinstance(func, ast.Lambda) and not _reduces_param(func):
-                return data
+            if isinstance(func, ast.Lambda):
+                applied = args[0] if args and isinstance(args[0], Func) else None
+                result = self.call_function(applied, [data], {}) if applied else OTHER
+                marks = result.marks if isinstance(result, Data) else frozenset()
+                data = replace(data, marks=data.marks | marks)
+                if not _reduces_param(func):
+                    return data
             return replace(data, stats=data.stats | {fit})
         if name in K.STAT_METHODS or name in {"agg", "aggregate", "apply", "size"}:
             return Data(stats=frozenset({fit}), label=fit.label)
@@ -1844,7 +1868,7 @@ class Analysis:
     def on_split(self, split: Split, data: Data, node: ast.AST, est: Est | None = None) -> None:
         """Rows are divided: whatever was learned from all of them now reaches the test side."""
         test = f"`{split.test_label}`" if split.test_label else "its test side"
-        for fit in data.fits:
+        for fit in _ordered(data.fits):
             if (
                 fit.data.origins & data.origins
                 and fit.data.tags <= data.tags
@@ -1861,7 +1885,7 @@ class Analysis:
                     fit_line=_line(fit.node),
                     split_line=_line(node),
                 )
-        for stat in data.stats:
+        for stat in _ordered(data.stats):
             if stat.data.origins & data.origins and stat.data.tags <= data.tags:
                 self.report(
                     "DL103",
@@ -1873,7 +1897,7 @@ class Analysis:
                     statistic=stat.method,
                     split_line=_line(node),
                 )
-        for fit in data.resampled:
+        for fit in _ordered(data.resampled):
             self.report(
                 "DL111",
                 fit.node,
@@ -1979,7 +2003,7 @@ class Analysis:
         return fit
 
     def check_inputs(self, est: Est, x: Data, node: ast.AST) -> None:
-        for mark in x.marks:
+        for mark in _ordered(x.marks):
             self.mark_uses.setdefault((mark.line, mark.code, mark.column), (mark, est, node))
 
     def note_target(self, node: ast.AST | None) -> None:
@@ -2053,7 +2077,7 @@ class Analysis:
                     for n in ast.walk(node)
                 )
                 for pred_data in preds:
-                    for pred in pred_data.preds:
+                    for pred in _ordered(pred_data.preds):
                         fitted_inside = pred.fit is not None and loop.id in pred.fit.loops
                         if not fitted_inside:
                             self.defer_if_test(
@@ -2116,7 +2140,7 @@ class Analysis:
 
     def evaluate_preds(self, preds: list[Data], truth: list[Data], node: ast.AST, how: str) -> None:
         for data in preds:
-            for pred in data.preds:
+            for pred in _ordered(data.preds):
                 self.record_eval(pred.est, pred.fit, pred.data, node, how)
 
     def record_eval(
@@ -2142,7 +2166,7 @@ class Analysis:
     def check_scored_rows(self, data: Data, node: ast.AST, *, cv: bool = False) -> None:
         """Rows a model predicts or is scored on: was anything learned from them beforehand?"""
         test = data.label
-        for f in data.fits:
+        for f in _ordered(data.fits):
             reason = self.covers(f.data, data)
             if reason is None or f.est is None:
                 continue
@@ -2171,7 +2195,7 @@ class Analysis:
                     estimator=f.est.cls,
                     joined=joined,
                 )
-        for st in data.stats:
+        for st in _ordered(data.stats):
             if self.covers(st.data, data) is not None:
                 self.report(
                     "DL103",
@@ -2182,7 +2206,7 @@ class Analysis:
                     statistic=st.method,
                     eval_line=_line(node),
                 )
-        for r in data.resampled:
+        for r in _ordered(data.resampled):
             if r.data.test_splits and not cv and any(self.live(x) for x in r.data.test_splits):
                 self.report(
                     "DL112",

@@ -161,11 +161,14 @@ def _syntax_message(exc: SyntaxError) -> str:
     return f"syntax error: {msg}"
 
 
-def _parse_cell(code: str) -> ast.Module | ParseProblem:
+def _parse_cell(code: str, offset: int = 0) -> ast.Module | ParseProblem:
+    """Parse a cell as if it began on line ``offset + 1`` (blank lines are cheaper than
+    renumbering the tree afterwards)."""
     try:
-        return ast.parse(code)
+        return ast.parse("\n" * offset + code)
     except SyntaxError as exc:
-        return ParseProblem(_syntax_message(exc), line=exc.lineno, column=exc.offset)
+        line = exc.lineno - offset if exc.lineno is not None else None
+        return ParseProblem(_syntax_message(exc), line=line, column=exc.offset)
     except (ValueError, RecursionError, MemoryError, OverflowError) as exc:
         return ParseProblem(f"it could not be parsed ({exc.__class__.__name__}: {exc})")
 
@@ -253,7 +256,7 @@ def parse_text(text: str, path: str, *, notebook: bool) -> SourceFile:
     body: list[ast.stmt] = []
     offset = 0
     for cell in cells:
-        tree = _parse_cell(cell.code)
+        tree = _parse_cell(cell.code, offset)
         if isinstance(tree, ParseProblem):
             src.problems.append(
                 ParseProblem(tree.message, cell=cell.index, line=tree.line, column=tree.column)
@@ -262,8 +265,6 @@ def parse_text(text: str, path: str, *, notebook: bool) -> SourceFile:
         n_lines = cell.code.count("\n") + 1
         pos = len(src.cells)
         src.cells.append(cell)
-        if offset:
-            ast.increment_lineno(tree, offset)
         body.extend(tree.body)
         src.line_map.extend((pos, k) for k in range(1, n_lines + 1))
         offset += n_lines
