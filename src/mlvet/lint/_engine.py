@@ -323,7 +323,7 @@ class Loop:
     thresholded: set[str] = field(default_factory=set)
 
 
-def _line(node: ast.AST) -> int:
+def _line(node: ast.AST | None) -> int:
     return int(getattr(node, "lineno", 1) or 1)
 
 
