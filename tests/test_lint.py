@@ -363,6 +363,64 @@ def test_fuzz_lint_never_raises(base: str, cut: int, junk: str, notebook_flag: b
     for finding in lint_source(text, "fuzz.ipynb" if notebook_flag else "fuzz.py"):
         assert catalog.get_rule(finding.code)
         assert finding.location.path.startswith("fuzz")
+        assert finding.code != "MV002", finding.message  # the analysis itself never fails
+
+
+NAMES = st.sampled_from(["X", "y", "df", "X_train", "X_test", "y_train", "y_test", "m", "sc", "a"])
+STATEMENTS = [
+    "{0} = pd.read_csv('d.csv')",
+    "{0} = StandardScaler().fit_transform({1})",
+    "{0}, {1}, {2}, {3} = train_test_split({4}, {5})",
+    "{0}, {1} = train_test_split({2}, shuffle=False)",
+    "{0} = {1}.fit({2}, {3})",
+    "{0} = {1}.transform({2})",
+    "{0} = {1}.predict({2})",
+    "print(accuracy_score({0}, {1}))",
+    "print({0}.score({1}, {2}))",
+    "{0}['c'] = {1}['c'].shift(-1)",
+    "{0} = {1}.fillna({1}.mean())",
+    "{0} = {1}.groupby('k')['v'].transform('mean')",
+    "{0}, {1} = SMOTE().fit_resample({2}, {3})",
+    "{0} = pd.concat([{1}, {2}])",
+    "{0} = {1}[:100]",
+    "{0} = {1}[{2} > 0]",
+    "{0} = {1}.sample(frac=0.8)",
+    "{0} = {1}.drop({2}.index)",
+    "{0} = cross_val_score({1}, {2}, {3}, cv=KFold(5, shuffle=True))",
+    "{0} = LogisticRegression()",
+    "{0} = make_pipeline(StandardScaler(), RandomForestClassifier())",
+    "{0} = {{'a': LogisticRegression(), 'b': SVC()}}",
+    "for {0} in {1}:\n    {0}.fit({2}, {3})\n    print({0}.score({4}, {5}))",
+    "for {0}, {1} in KFold(3).split({2}):\n    {3} = {2}.iloc[{0}]",
+    "def f({0}):\n    return {0}.fit_transform({1})",
+    "{0} = f({1})",
+    "{0} = lambda {1}: {1}.mean()",
+    "{0}.fit({1}, {2}, eval_set=[({3}, {4})])",
+    "if {0}:\n    {1} = {2}\nelse:\n    {1} = {3}",
+    "{0} = [{1}.fit({2}) for {1} in {3}]",
+    "{0}.{1} = {2}",
+    "{0} += {1}",
+    "with open({0}) as {1}:\n    {2} = {1}",
+]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(STATEMENTS), st.lists(NAMES, min_size=6, max_size=6)),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_fuzz_programs_never_break_the_analysis(program: list[tuple[str, list[str]]]) -> None:
+    """Random ML-shaped programs: the dataflow analysis completes on every one."""
+    header = (
+        "import pandas as pd\nfrom sklearn.model_selection import train_test_split, KFold, "
+        "cross_val_score\nfrom sklearn.preprocessing import StandardScaler\n"
+    )
+    body = "\n".join(template.format(*names) for template, names in program)
+    for finding in lint_source(header + body + "\n", "prog.py"):
+        assert finding.family != "MV", (finding.message, body)
 
 
 @settings(max_examples=200, deadline=None)
@@ -463,3 +521,26 @@ def test_pre_commit_hook_definition() -> None:
     config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text())
     ids = [h["id"] for repo in config["repos"] for h in repo["hooks"]]
     assert "mlvet-lint" in ids
+
+
+def test_unicode_paths_and_identifiers(tmp_path: Path) -> None:
+    code = LEAKY.replace("X", "données").replace("churn.csv", "clients_été.csv")
+    path = tmp_path / "modèle_ü.py"
+    path.write_text(code, encoding="utf-8")
+    (finding,) = lint_file(path, LintConfig(root=tmp_path))
+    assert finding.code == "DL101" and finding.location.path == "modèle_ü.py"
+    assert "`données`" in finding.message
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: lint_source(b"x = 1", "t.py"), "as str"),
+        (lambda: lint_file("/nonexistent/file.py"), "not a file"),
+        (lambda: lint_paths(["."], LintConfig(), jobs=0), "positive int"),
+        (lambda: LintConfig(per_file_ignores=(("*.py", ("NOPE",)),)), "matches no finding code"),
+    ],
+)
+def test_bad_arguments_are_named(call: object, message: str) -> None:
+    with pytest.raises(InputError, match=message):
+        call()  # type: ignore[operator]

@@ -376,10 +376,10 @@ def lint_paths(
     ``jobs`` processes share the work (default: the CPU count, one process for small
     runs); ``progress`` is called with the number of files finished after each batch.
     """
+    if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1):
+        raise InputError(f"jobs must be a positive int, got {jobs!r}.")
     config = config or load_config()
     files = discover(paths, config)
-    if jobs is not None and (not isinstance(jobs, int) or jobs < 1):
-        raise InputError(f"jobs must be a positive int, got {jobs!r}.")
     workers = jobs or os.cpu_count() or 1
     findings: list[Finding] = []
     if workers == 1 or len(files) < 32:
