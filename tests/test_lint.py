@@ -544,3 +544,56 @@ def test_unicode_paths_and_identifiers(tmp_path: Path) -> None:
 def test_bad_arguments_are_named(call: object, message: str) -> None:
     with pytest.raises(InputError, match=message):
         call()  # type: ignore[operator]
+
+
+LINT_CODES = [r.code for r in catalog.rules() if r.family in {"DL", "GE", "TC", "PE"}]
+
+
+def _python_blocks(page: str, heading: str) -> list[str]:
+    import re
+
+    part = re.split(r"\n## ", page.split(heading, 1)[1], maxsplit=1)[0]
+    return [b for b in re.findall(r"```python\n(.*?)```", part, re.S) if "import " in b]
+
+
+@pytest.mark.parametrize("code", LINT_CODES)
+def test_rule_page_example_fires_and_its_fix_is_clean(code: str) -> None:
+    """Each rule page's self-contained example is caught; its 'Use instead' code is not."""
+    page = catalog.rule_page(code)
+    examples = _python_blocks(page, "## Example")
+    fixes = _python_blocks(page, "## Use instead")
+    if code == "GE103":  # the page's example is one cell of a larger notebook
+        assert "GE103" in page.split("## Use instead")[0]
+    else:
+        assert any(code in codes(lint_source(b, "example.py")) for b in examples), code
+    for block in fixes:
+        assert code not in codes(lint_source(block, "fixed.py")), code
+
+
+@pytest.mark.parametrize(
+    "snippet, expected",
+    [
+        ("import optuna\nstudy = optuna.create_study(direction='maximize')", ["TC101"]),
+        ("import optuna\ns = optuna.create_study(sampler=optuna.samplers.TPESampler())", ["TC101"]),
+        ("import optuna\ns = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=1))", []),
+        (
+            "from sklearn.model_selection import GridSearchCV\n"
+            "grid = {'C': [0.1, 1, 10], 'gamma': [0.01, 0.1, 1]}\n"
+            "search = GridSearchCV(SVC(), grid, cv=5)",
+            ["TC104"],
+        ),
+        (
+            "from sklearn.model_selection import KFold, cross_val_score\n"
+            "print(cross_val_score(LogisticRegression(), X, y, cv=KFold(5, shuffle=True)))",
+            ["TC103"],
+        ),
+        (
+            "from sklearn.model_selection import KFold, cross_val_score\n"
+            "cv = KFold(5, shuffle=True, random_state=0)\n"
+            "print(cross_val_score(LogisticRegression(), X, y, cv=cv))",
+            [],
+        ),
+    ],
+)
+def test_tuning_rules(snippet: str, expected: list[str]) -> None:
+    assert codes(lint_source(snippet, "t.py")) == expected

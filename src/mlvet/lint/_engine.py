@@ -41,6 +41,23 @@ _TRAIN_NAME = re.compile(
     r"(train|trn|(^|_)tr($|_)|^xtr|^ytr|xtr_|ytr_|_tr\d*$|learn|(^|_)dev($|_)|insample)", re.I
 )
 _BUILTINS = frozenset(dir(builtins))
+_OPTUNA_SAMPLERS = frozenset(
+    {"TPESampler", "RandomSampler", "CmaEsSampler", "QMCSampler", "NSGAIISampler", "GPSampler"}
+)
+_MODULE_ALIASES = {
+    "pd": "pandas",
+    "np": "numpy",
+    "plt": "matplotlib.pyplot",
+    "sns": "seaborn",
+    "tf": "tensorflow",
+    "xgb": "xgboost",
+    "lgb": "lightgbm",
+    "cb": "catboost",
+    "sm": "statsmodels.api",
+    "pl": "polars",
+    "optuna": "optuna",
+    "keras": "keras",
+}
 _PASS_THROUGH = frozenset(
     {
         "copy",
@@ -478,6 +495,7 @@ class Analysis:
         self.all_fits: list[Fit] = []
         self.only_validation = False
         self.temporal: list[tuple[Split, Data, ast.AST]] = []
+        self.assigned: dict[str, ast.expr] = {}
         self.samples: dict[frozenset[int], list[tuple[ast.AST, str, str]]] = {}
         self.slice_bounds: dict[tuple[int, str], tuple[int | None, int | None, ast.AST]] = {}
         self.mark_uses: dict[tuple[int, str, str | None], tuple[Mark, Est, ast.AST]] = {}
@@ -566,6 +584,8 @@ class Analysis:
             for target in node.targets:
                 self.bind(target, value, scope, node.value)
                 self.note_target_assignment(target, node.value)
+                if isinstance(target, ast.Name):
+                    self.assigned[target.id] = node.value
             self.note_loop_assignment(node.targets, node.value)
         elif isinstance(node, ast.AnnAssign):
             if node.value is not None:
@@ -978,6 +998,8 @@ class Analysis:
             return value
         if node.id in _BUILTINS:
             return Ref(node.id)
+        if node.id in _MODULE_ALIASES:  # the import is in a cell that did not parse, or absent
+            return Ref(_MODULE_ALIASES[node.id])
         data = self.new_origin(node.id)
         scope.root.set(node.id, data)
         return data
@@ -1284,6 +1306,22 @@ class Analysis:
                     {k: v for k, v in kw.items() if k in {"evals", "valid_sets"}},
                 )
             return est
+        if name == "create_study" and "sampler" not in kw_nodes:
+            self.report(
+                "TC101",
+                node,
+                "optuna.create_study() without a sampler uses an unseeded TPE sampler: rerunning "
+                "the study tries different trials and may pick a different model.",
+                search="optuna",
+            )
+        if name in _OPTUNA_SAMPLERS and "seed" not in kw_nodes:
+            self.report(
+                "TC101",
+                node,
+                f"{name}() has no seed: rerunning the study tries different trials and may pick a "
+                "different model.",
+                search=name,
+            )
         if name in {"argmax", "argmin", "nanargmax", "nanargmin", "idxmax"} and args:
             self.check_curve(args[0], node)
         if K.is_metric(qual) and name not in {"make_scorer", "get_scorer", "check_scoring"}:
@@ -1310,7 +1348,11 @@ class Analysis:
             "Dataset",
             "Pool",
         }:
-            return self.union([*args, *kw.values()])
+            joined = self.union([*args, *kw.values()])
+            parts = [a.label for a in _flatten(args) if isinstance(a, Data)]
+            if isinstance(joined, Data) and len(parts) > 1 and name in K.CONCAT_FUNCTIONS:
+                return joined.relabel(f"{name}({', '.join(parts[:3])})")
+            return joined
         if name in {"enumerate", "zip", "list", "tuple", "sorted", "reversed", "iter", "dict"}:
             return self.builtin_container(name, args)
         if name in {
@@ -1940,8 +1982,11 @@ class Analysis:
         shuffled = isinstance(cv, Est) and (
             bool(_truthy_kw(cv.kwargs, "shuffle")) or cv.cls in K.SHUFFLING_SPLITTERS
         )
-        split = self.new_split(node, name, shuffled=shuffled, seeded=True, source=x, cv=True)
+        seeded = not isinstance(cv, Est) or "random_state" in cv.kwargs
+        split = self.new_split(node, name, shuffled=shuffled, seeded=seeded, source=x, cv=True)
         split.test_label = "each validation fold"
+        if shuffled and not seeded:
+            self.unseeded_splits.append(split)
         if not x.tags:
             self.on_split(split, x, node)
         elif shuffled and x.time:
@@ -2252,6 +2297,8 @@ class Analysis:
             )
         if est.cls in {"GridSearchCV", "HalvingGridSearchCV"}:
             grid = node.args[1] if len(node.args) > 1 else kw_nodes.get("param_grid")
+            if isinstance(grid, ast.Name):
+                grid = self.assigned.get(grid.id, grid)
             grids = grid.elts if isinstance(grid, ast.List) else [grid]
             for g in grids:
                 if not isinstance(g, ast.Dict):
@@ -2413,7 +2460,7 @@ class Analysis:
                     self.report(
                         "PE101",
                         later.node,
-                        f"Models in this file are scored on {len(keys)} different splits (lines "
+                        f"Models in this file are scored on {len(keys)} different splits ("
                         f"{', '.join(self.at(n) for n in nodes)}); their scores are not comparable.",
                         key=("PE101", tuple(sorted(keys))),
                     )
