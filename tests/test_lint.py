@@ -597,3 +597,12 @@ def test_rule_page_example_fires_and_its_fix_is_clean(code: str) -> None:
 )
 def test_tuning_rules(snippet: str, expected: list[str]) -> None:
     assert codes(lint_source(snippet, "t.py")) == expected
+
+
+def test_this_repository_passes_its_own_hook() -> None:
+    """The pre-commit hook runs `mlvet lint` on the repository: it must be clean."""
+    config = load_config(ROOT)
+    assert "lint_corpus" in config.extend_exclude
+    report = lint_paths([ROOT / "src", ROOT / "tests", ROOT / "bench"], config, jobs=1)
+    assert report.files > 30
+    assert report.findings == []

@@ -36,11 +36,16 @@ __all__ = ["Analysis", "Issue", "analyse"]
 
 _TRAIN, _TEST = "train", "test"
 _TEST_NAME = re.compile(r"(test|tst|hold|oos|(^|_)te($|_)|^x?te_|^y?te_|xte|yte|_te\d*$)", re.I)
-_VALID_NAME = re.compile(r"(val|valid|eval|calib)", re.I)
+_VALID_NAME = re.compile(r"(val|valid|eval|calib|(^|_)va($|_|\d))", re.I)
 _TRAIN_NAME = re.compile(
     r"(train|trn|(^|_)tr($|_)|^xtr|^ytr|xtr_|ytr_|_tr\d*$|learn|(^|_)dev($|_)|insample)", re.I
 )
 _BUILTINS = frozenset(dir(builtins))
+_PERMUTATIONS = frozenset({"permutation", "randperm"})
+_STATSMODELS = frozenset(
+    {"ols", "logit", "probit", "glm", "wls", "mixedlm", "OLS", "Logit", "Probit", "GLM", "WLS",
+     "GLS", "ARIMA", "SARIMAX", "ExponentialSmoothing", "AutoReg", "VAR", "Holt"}
+)
 _OPTUNA_SAMPLERS = frozenset(
     {"TPESampler", "RandomSampler", "CmaEsSampler", "QMCSampler", "NSGAIISampler", "GPSampler"}
 )
@@ -103,6 +108,9 @@ class Split:
     train_label: str | None = None
     cv: bool = False
     sides: set[str] = field(default_factory=lambda: {_TRAIN, _TEST})
+    parent: tuple[int, str] | None = None
+    """For a validation part sliced out of a training side: that side. Rows on it that are
+    not the validation part are this split's training side."""
 
 
 @dataclass(eq=False)
@@ -200,6 +208,8 @@ class Est:
         self.inner: Est | None = None
         self.multi = False
         self.members: list[Est] = []
+        self.pending: Any = None
+        """Rows given at construction (statsmodels): what a bare ``fit()`` learns from."""
 
     @property
     def current(self) -> Fit | None:
@@ -252,6 +262,24 @@ class Func:
     node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
     scope: Scope
     called: bool = False
+
+
+@dataclass(eq=False)
+class ClassVal:
+    """A class defined in the file; calling it makes an :class:`Obj` (or an :class:`Est`
+    when it derives from an estimator base such as ``BaseEstimator``)."""
+
+    node: ast.ClassDef
+    methods: dict[str, Func]
+    bases: tuple[str, ...]
+
+
+@dataclass(eq=False)
+class Obj:
+    """An instance of a class of the file; ``self.x = ...`` lands in ``attrs``."""
+
+    cls: ClassVal
+    attrs: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -494,6 +522,11 @@ class Analysis:
         self.deferred: list[Callable[[], None]] = []
         self.all_fits: list[Fit] = []
         self.only_validation = False
+        self.scored_splits: set[int] = set()
+        self.files_split: Split | None = None
+        self.positioned: set[tuple[frozenset[int], frozenset[tuple[int, str]]]] = set()
+        self.perm_sides: dict[int, tuple[str, ast.AST, str]] = {}
+        self.perm_origins: set[int] = set()
         self.temporal: list[tuple[Split, Data, ast.AST]] = []
         self.assigned: dict[str, ast.expr] = {}
         self.samples: dict[frozenset[int], list[tuple[ast.AST, str, str]]] = {}
@@ -632,10 +665,14 @@ class Analysis:
             scope.set(node.name, func)
         elif isinstance(node, ast.ClassDef):
             inner = Scope(scope)
+            methods: dict[str, Func] = {}
             for member in node.body:
                 if isinstance(member, ast.FunctionDef | ast.AsyncFunctionDef):
-                    self.funcs.append(Func(member, inner))
-            scope.set(node.name, OTHER)
+                    func = Func(member, inner)
+                    self.funcs.append(func)
+                    methods[member.name] = func
+            bases = tuple(ast.unparse(b).rsplit(".", 1)[-1] for b in node.bases)
+            scope.set(node.name, ClassVal(node, methods, bases))
         elif isinstance(node, ast.Return):
             if self.returns:
                 self.returns[-1].append(self.expr(node.value, scope) if node.value else OTHER)
@@ -802,7 +839,12 @@ class Analysis:
         elif isinstance(target, ast.Subscript):
             base = self.expr(target.value, scope)
             self.expr(target.slice, scope)
-            if isinstance(base, Data) and isinstance(value, Data):
+            if isinstance(base, Tup | _EstDict) and isinstance(value, Est):
+                # models[name] = model: the container now holds the estimator
+                items = base.values.items if isinstance(base, _EstDict) else base.items
+                if value not in items:
+                    self.rebind_root(target.value, _EstDict(Tup((*items, value))), scope)
+            elif isinstance(base, Data) and isinstance(value, Data):
                 column = _const_str(target.slice)
                 columns = _const_strs(target.slice) or ([column] if column else [])
                 marks = frozenset(
@@ -824,8 +866,10 @@ class Analysis:
                     replace(self.union([base, keep], label=base.label), time=time),
                     scope,
                 )
-            elif isinstance(target.value, ast.Name) and target.value.id == "self":
-                scope.set(f"self.{target.attr}", value)
+            elif isinstance(base, Obj):
+                if isinstance(value, Data):
+                    value = self.manual_split(target.attr, value, value_node).relabel(f"self.{target.attr}")
+                base.attrs[target.attr] = value
 
     @staticmethod
     def presplit_sides(target: ast.AST) -> bool:
@@ -896,6 +940,8 @@ class Analysis:
         return self.tag_side(name, side, value, value_node)
 
     def tag_side(self, name: str, side: str, value: Data, value_node: ast.AST) -> Data:
+        if (value.origins, value.tags) in self.positioned:
+            return value  # the side of train and test joined, already taken apart
         if any(t[1] == side for t in value.tags if t[0] in {sid for sid in self.manual_split_ids}):
             return value  # already this side of a manual split (a filter of the test set)
         key = (value.origins, frozenset(t for t in value.tags if t[0] not in self.manual_split_ids))
@@ -909,13 +955,48 @@ class Analysis:
             )
             self.on_split(self.splits[sid], value, value_node)
         split = self.splits[sid]
-        split.sides.add(side)
         self.check_slice_bounds(sid, side, name, value_node)
+        self.check_independent_draws(value, side, name, value_node)
+        if side == _TEST and _VALID_NAME.search(name) and not re.search("test", name, re.I):
+            # tr / va / te: the validation part is held out from the training side of the
+            # split, whose other training part is everything on that side that is not it
+            inner_key = (key, "validation")
+            inner = self.manual_splits.get(inner_key)
+            if inner is None:
+                inner = next(self.split_ids)
+                self.manual_splits[inner_key] = inner
+                self.manual_split_ids.add(inner)
+                self.splits[inner] = Split(
+                    inner, value_node, "slicing", shuffled=False, seeded=True,
+                    source_label=value.label, parent=(sid, _TRAIN),
+                )
+            self.splits[inner].test_label = self.splits[inner].test_label or name
+            split.sides.add(_TRAIN)
+            return replace(value, tags=value.tags | {(sid, _TRAIN), (inner, _TEST)})
+        split.sides.add(side)
         if side == _TEST:
             split.test_label = split.test_label or name
         else:
             split.train_label = split.train_label or name
         return replace(value, tags=value.tags | {(sid, side)})
+
+    def check_independent_draws(self, value: Data, side: str, name: str, node: ast.AST) -> None:
+        """Training and test positions sliced from two separate permutations overlap."""
+        perms = value.origins & self.perm_origins
+        if len(perms) != 1:
+            return
+        (perm,) = perms
+        for other, (other_side, other_node, other_name) in self.perm_sides.items():
+            if other != perm and other_side != side:
+                self.report(
+                    "DL121",
+                    node,
+                    f"`{name}` ({self.at(node)}) and `{other_name}` ({self.at(other_node)}) are "
+                    "sliced from two independent permutations: they share rows, so the model is "
+                    "scored on rows it trained on.",
+                    key=("DL121-perm", perm, other),
+                )
+        self.perm_sides.setdefault(perm, (side, node, name))
 
     def check_slice_bounds(self, sid: int, side: str, name: str, node: ast.AST) -> None:
         """``X[:36000]`` for training and ``X[32000:]`` for testing share 4,000 rows."""
@@ -946,17 +1027,22 @@ class Analysis:
                 key=("DL121-slice", sid),
             )
 
-    def positional_part(self, base: Data) -> Data:
+    def positional_part(self, base: Data, index: ast.Slice) -> Data:
         """``joined.iloc[:len(train)]``: a positional slice of train and test joined together
-        is the side its name says."""
+        is the side its name says, or else the first (training) part for ``[:n]`` and the
+        later part for ``[n:]``, the order of ``concat([train, test])``."""
         side = _side_from_name(self.hint_names[0] if len(self.hint_names) == 1 else None)
+        if side is None and (index.lower is None) != (index.upper is None):
+            side = _TRAIN if index.lower is None else _TEST
         mixed = {sid for sid in base.test_splits if (sid, _TRAIN) in base.tags}
         if side is None or not mixed:
             return base
         drop = _TEST if side == _TRAIN else _TRAIN
-        return replace(
+        part = replace(
             base, tags=frozenset(t for t in base.tags if not (t[0] in mixed and t[1] == drop))
         )
+        self.positioned.add((part.origins, part.tags))
+        return part
 
     def live(self, sid: int) -> bool:
         """A split both of whose sides exist (a one-sided slice is a filter, not a split)."""
@@ -1005,11 +1091,9 @@ class Analysis:
         return data
 
     def e_Attribute(self, node: ast.Attribute, scope: Scope) -> Any:
-        if isinstance(node.value, ast.Name) and node.value.id == "self":
-            value = scope.get(f"self.{node.attr}")
-            if value is not None:
-                return value
         base = self.expr(node.value, scope)
+        if isinstance(base, Obj):
+            return base.attrs.get(node.attr, OTHER)
         if isinstance(base, Ref):
             return Ref(f"{base.qualname}.{node.attr}")
         if isinstance(base, Est):
@@ -1031,11 +1115,10 @@ class Analysis:
                 "at",
                 "iat",
                 "array",
-                "columns",
-                "dtypes",
-                "shape",
             }:
                 return base
+            if node.attr in {"columns", "dtypes", "shape", "size", "ndim", "name", "empty"}:
+                return OTHER  # names and sizes, not rows
             column = node.attr
             kept = base.keep_columns([column])
             return kept
@@ -1046,6 +1129,16 @@ class Analysis:
     def e_Subscript(self, node: ast.Subscript, scope: Scope) -> Any:
         base = self.expr(node.value, scope)
         index = self.expr(node.slice, scope)
+        if isinstance(base, _EstDict) or (
+            isinstance(base, Tup) and not isinstance(node.slice, ast.Constant)
+            and len(base.items) >= 2 and all(isinstance(i, Est) for i in base.items)
+        ):
+            # candidates[best]: the one model chosen among several
+            items = base.values.items if isinstance(base, _EstDict) else base.items
+            ests = [i for i in items if isinstance(i, Est)]
+            if isinstance(node.slice, ast.Constant) and isinstance(base, _EstDict):
+                return ests[0] if len(ests) == 1 else self.multi_est(ests)
+            return self.multi_est(ests) if len(ests) >= 2 else (ests[0] if ests else OTHER)
         if isinstance(base, Tup):
             if isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, int):
                 k = node.slice.value
@@ -1090,7 +1183,7 @@ class Analysis:
                 # a mask or index array chooses rows: it brings its split side, not its values
                 return replace(base, tags=base.tags | index.tags, time=base.time or index.time)
             if isinstance(node.slice, ast.Slice):
-                return self.positional_part(base)
+                return self.positional_part(base, node.slice)
             return base
         if isinstance(base, Ref) and isinstance(index, Data):
             return index
@@ -1190,9 +1283,7 @@ class Analysis:
         kwargs = {kw.arg: kw.value for kw in node.keywords if kw.arg}
         if isinstance(func, ast.Attribute):
             receiver = self.expr(func.value, scope)
-            args = [
-                self.expr(a.value if isinstance(a, ast.Starred) else a, scope) for a in node.args
-            ]
+            args = self.call_args(node, scope)
             kw_values = {k: self.expr(v, scope) for k, v in kwargs.items()}
             splat = [self.expr(kw.value, scope) for kw in node.keywords if kw.arg is None]
             return self.method_call(
@@ -1202,16 +1293,47 @@ class Analysis:
             callee: Any = Ref(func.id)  # defined elsewhere (another module, a cell that failed)
         else:
             callee = self.expr(func, scope)
-        args = [self.expr(a.value if isinstance(a, ast.Starred) else a, scope) for a in node.args]
+        args = self.call_args(node, scope)
         kw_values = {k: self.expr(v, scope) for k, v in kwargs.items()}
         splat = [self.expr(kw.value, scope) for kw in node.keywords if kw.arg is None]
         if isinstance(callee, Func):
             return self.call_function(callee, args, kw_values)
+        if isinstance(callee, ClassVal):
+            return self.instantiate(callee, args, kw_values, kwargs, node)
         if isinstance(callee, Ref):
             return self.ref_call(callee, args, kw_values, kwargs, node, scope)
         if isinstance(callee, Est):
             return callee
         return self.union([*args, *kw_values.values(), *splat])
+
+    def call_args(self, node: ast.Call, scope: Scope) -> list[Any]:
+        args: list[Any] = []
+        for a in node.args:
+            if isinstance(a, ast.Starred):
+                value = self.expr(a.value, scope)
+                args.extend(value.items if isinstance(value, Tup) else [value])
+            else:
+                args.append(self.expr(a, scope))
+        return args
+
+    def instantiate(self, cls: ClassVal, args: list[Any], kw: dict[str, Any],
+                    kw_nodes: dict[str, ast.expr], node: ast.Call) -> Any:
+        roles = {
+            "TransformerMixin": "transform", "ClassifierMixin": "model",
+            "RegressorMixin": "model", "BaseEstimator": None, "Module": "model",
+            "Model": "model", "OneToOneFeatureMixin": "transform",
+        }
+        known = [roles[b] for b in cls.bases if b in roles]
+        if known:  # a custom estimator: treat it like a library one
+            role = next((r for r in known if r is not None), None)
+            if role is None:
+                role = "transform" if "transform" in cls.methods else "model"
+            return self.make_est(Ref(cls.node.name), role, node, kw, kw_nodes, args)
+        obj = Obj(cls)
+        init = cls.methods.get("__init__")
+        if init is not None:
+            self.call_function(init, [obj, *args], kw)
+        return obj
 
     def call_function(
         self, func: Func, args: list[Any], kwargs: dict[str, Any], *, fresh: bool = False
@@ -1306,6 +1428,12 @@ class Analysis:
                     {k: v for k, v in kw.items() if k in {"evals", "valid_sets"}},
                 )
             return est
+        if name in _PERMUTATIONS and qual.split(".")[0] in {"numpy", "np", "torch", "random"}:
+            return self.permutation(node)
+        if name in _STATSMODELS:
+            est = self.make_est(callee, "model", node, kw, kw_nodes, args)
+            est.pending = self.union([*args, *kw.values()])
+            return est
         if name == "create_study" and "sampler" not in kw_nodes:
             self.report(
                 "TC101",
@@ -1336,7 +1464,20 @@ class Analysis:
                 isinstance(a, Data) for a in [*args, *kw.values()]
             ):
                 return self.union([*args, *kw.values()])
-            return self.new_origin(label, time=time)
+            loaded = self.new_origin(label, time=time)
+            side = _side_from_name(label)
+            if side is not None and len(self.hint_names) == 1:
+                if self.files_split is None:
+                    self.files_split = self.new_split(
+                        node, "separate files", shuffled=False, seeded=True, source=loaded
+                    )
+                    self.files_split.sides = set()
+                split = self.files_split
+                split.sides.add(side)
+                if side == _TEST:
+                    split.test_label = split.test_label or label
+                loaded = replace(loaded, tags=frozenset({(split.id, side)}))
+            return loaded
         if name in K.TIME_MAKERS:
             value = self.union(args)
             return replace(value, time=True) if isinstance(value, Data) else OTHER
@@ -1372,6 +1513,13 @@ class Analysis:
         if result is OTHER and _LOADER_NAME.search(name):
             return self.new_origin(self.hint_names[0] if self.hint_names else name)
         return result
+
+    def permutation(self, node: ast.Call) -> Data:
+        """``rng.permutation(n)``: shuffled row positions; slicing them makes a split."""
+        label = self.hint_names[0] if len(self.hint_names) == 1 else "permutation"
+        index = self.new_origin(label)
+        self.perm_origins |= index.origins
+        return index
 
     def builtin_container(self, name: str, args: list[Any]) -> Any:
         if not args:
@@ -1440,6 +1588,8 @@ class Analysis:
         scope: Scope,
         splat: list[Any],
     ) -> Any:
+        if name in _PERMUTATIONS and not isinstance(receiver, Data | Est):
+            return self.permutation(node)
         if isinstance(receiver, Ref):
             return self.ref_call(
                 Ref(f"{receiver.qualname}.{name}"), args, kw, kw_nodes, node, scope
@@ -1453,8 +1603,13 @@ class Analysis:
                 return receiver.values
             return OTHER
         if isinstance(receiver, Tup):
-            if name == "append" and args:
+            if name in {"append", "extend"} and args:
                 self.note_append()
+                added = args[0].items if name == "extend" and isinstance(args[0], Tup) else (args[0],)
+                if isinstance(node.func, ast.Attribute) and any(
+                    isinstance(a, Data | Est) for a in added
+                ):
+                    self.rebind_root(node.func.value, Tup((*receiver.items, *added)), scope)
                 return OTHER
             return self.union([*receiver.items, *args])
         if isinstance(receiver, Grouped):
@@ -1463,6 +1618,14 @@ class Analysis:
             return receiver.data
         if isinstance(receiver, Func):
             return self.call_function(receiver, args, kw) if name == "__call__" else OTHER
+        if isinstance(receiver, Obj):
+            method = receiver.cls.methods.get(name)
+            if method is not None:
+                return self.call_function(method, [receiver, *args], kw)
+            return self.union([*args, *kw.values()])
+        if isinstance(receiver, ClassVal):
+            method = receiver.methods.get(name)
+            return self.call_function(method, args, kw) if method is not None else OTHER
         if isinstance(receiver, Data):
             return self.data_method(receiver, name, args, kw, kw_nodes, node, scope)
         if name in {
@@ -1498,6 +1661,8 @@ class Analysis:
     ) -> Any:
         x = args[0] if args else kw.get("X", kw.get("x", OTHER))
         y = args[1] if len(args) > 1 else kw.get("y", OTHER)
+        if name == "fit" and not isinstance(x, Data) and isinstance(est.pending, Data):
+            x = est.pending
         if est.role == "splitter" and name == "split":
             return self.splitter_split(est, x, node)
         if name in {"fit", "fit_resample", "partial_fit", "train"}:
@@ -1630,6 +1795,11 @@ class Analysis:
         elif name == "assign":
             parts = [
                 self.call_function(v, [data], {}) if isinstance(v, Func) else v for v in kw.values()
+            ]
+            parts = [
+                replace(p, marks=frozenset(replace(m, column=k) for m in p.marks))
+                if isinstance(p, Data) else p
+                for k, p in zip(kw, parts, strict=True)
             ]
             merged = self.union(
                 [
@@ -2090,7 +2260,10 @@ class Analysis:
         """The rows are the test side of ``sid`` and not a validation split of training rows."""
         if (sid, _TEST) not in data.tags or not self.live(sid):
             return False
-        if any(s != sid and side == _TRAIN and self.live(s) for s, side in data.tags):
+        if any(
+            s != sid and side == _TRAIN and self.live(s) and s in self.scored_splits
+            for s, side in data.tags
+        ):
             return False
         if self.only_validation:
             return True
@@ -2115,7 +2288,8 @@ class Analysis:
                 curve = Data(label=f"{name}(...)", curve=node, tags=data.tags, origins=data.origins)
                 return Tup((curve, curve, curve))
         for loop in reversed(self.loops):
-            used = _names_in(node) & loop.tainted
+            arg_names = set().union(*(_names_in(a) for a in [*node.args, *node.keywords]))
+            used = arg_names & loop.tainted
             if used and preds and not loop.multi_est:
                 threshold = bool(_names_in(node) & loop.thresholded) or any(
                     isinstance(n, ast.Compare) and _names_in(n) & loop.tainted
@@ -2278,7 +2452,8 @@ class Analysis:
                 continue
             if (sid, _TEST) in fitted.tags:
                 return "test"
-            if (sid, _TRAIN) not in fitted.tags:
+            parent = self.splits[sid].parent
+            if (sid, _TRAIN) not in fitted.tags and not (parent and parent in fitted.tags):
                 return "before"
         return None
 
@@ -2346,6 +2521,7 @@ class Analysis:
 
     def finish(self) -> None:
         self.report_marks()
+        self.scored_splits = {sid for ev in self.evals for sid in ev.data.test_splits}
         held_out = [
             (ev.data, sid)
             for ev in self.evals
