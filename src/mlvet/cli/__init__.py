@@ -41,7 +41,7 @@ class _Group(typer.core.TyperGroup):
         try:
             return super().invoke(ctx)
         except MlvetError as exc:
-            err.print(f"[red]error:[/red] {exc}")
+            err.print(f"[red]error:[/red] {escape(str(exc))}")
             raise typer.Exit(2) from exc
 
 
@@ -578,7 +578,7 @@ def main() -> None:
     try:
         rv = app(standalone_mode=False)
     except MlvetError as exc:
-        err.print(f"[red]error:[/red] {exc}")
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
         sys.exit(2)
     except (typer.Abort, KeyboardInterrupt):
         err.print("aborted")

@@ -276,26 +276,22 @@ def _findings(src: SourceFile, issues: Iterable[Issue], config: LintConfig) -> l
 
 def _lint_parsed(src: SourceFile, config: LintConfig) -> list[Finding]:
     issues: list[Issue] = []
+    failure: str | None = None
     if src.cells:
         try:
             issues = analyse(
                 src.module, time_columns=config.time_columns, describe_line=src.describe_line
             )
         except RecursionError:
-            src.problems.append(_problem("the code is nested too deeply to analyse"))
-            return [_analysis_failed(src, "the code is nested too deeply to analyse")]
+            failure = "the code is nested too deeply to analyse"
         except Exception as exc:  # the run must go on; the file is reported instead
-            return [
-                *_findings(src, [], config),
-                _analysis_failed(src, f"{exc.__class__.__name__}: {exc}"),
-            ]
-    return _findings(src, issues, config)
-
-
-def _problem(message: str) -> Any:
-    from mlvet.lint._source import ParseProblem
-
-    return ParseProblem(message)
+            failure = f"{exc.__class__.__name__}: {exc}"
+    found = _findings(src, issues, config)
+    if failure is not None and "MV002" in config.codes and not any(
+        "MV002".startswith(c) for c in config.ignored_for(src.path)
+    ):
+        found.append(_analysis_failed(src, failure))
+    return found
 
 
 def _analysis_failed(src: SourceFile, why: str) -> Finding:

@@ -43,8 +43,26 @@ _TRAIN_NAME = re.compile(
 _BUILTINS = frozenset(dir(builtins))
 _PERMUTATIONS = frozenset({"permutation", "randperm"})
 _STATSMODELS = frozenset(
-    {"ols", "logit", "probit", "glm", "wls", "mixedlm", "OLS", "Logit", "Probit", "GLM", "WLS",
-     "GLS", "ARIMA", "SARIMAX", "ExponentialSmoothing", "AutoReg", "VAR", "Holt"}
+    {
+        "ols",
+        "logit",
+        "probit",
+        "glm",
+        "wls",
+        "mixedlm",
+        "OLS",
+        "Logit",
+        "Probit",
+        "GLM",
+        "WLS",
+        "GLS",
+        "ARIMA",
+        "SARIMAX",
+        "ExponentialSmoothing",
+        "AutoReg",
+        "VAR",
+        "Holt",
+    }
 )
 _OPTUNA_SAMPLERS = frozenset(
     {"TPESampler", "RandomSampler", "CmaEsSampler", "QMCSampler", "NSGAIISampler", "GPSampler"}
@@ -524,6 +542,8 @@ class Analysis:
         self.only_validation = False
         self.scored_splits: set[int] = set()
         self.files_split: Split | None = None
+        self.origin_stmt: dict[int, int] = {}
+        self.stmt_count = 0
         self.positioned: set[tuple[frozenset[int], frozenset[tuple[int, str]]]] = set()
         self.perm_sides: dict[int, tuple[str, ast.AST, str]] = {}
         self.perm_origins: set[int] = set()
@@ -574,8 +594,29 @@ class Analysis:
 
     # --- values ---------------------------------------------------------------------------
 
+    def tag_loaded(self, name: str, value: Data, node: ast.AST) -> Data:
+        """``train = read(...)`` / ``test = read(...)``: files loaded under a training and a
+        test name are the two sides of one split."""
+        side = _side_from_name(name)
+        fresh = value.origins and all(
+            self.origin_stmt.get(o) == self.stmt_count for o in value.origins
+        )
+        if side is None or value.tags or not fresh:
+            return value
+        if self.files_split is None:
+            self.files_split = self.new_split(
+                node, "separate files", shuffled=False, seeded=True, source=value
+            )
+            self.files_split.sides = set()
+        split = self.files_split
+        split.sides.add(side)
+        if side == _TEST:
+            split.test_label = split.test_label or name
+        return replace(value, tags=frozenset({(split.id, side)}))
+
     def new_origin(self, label: str, *, time: bool = False) -> Data:
         oid = next(self.origin_ids)
+        self.origin_stmt[oid] = self.stmt_count
         self.origin_labels[oid] = label
         return Data(origins=frozenset({oid}), label=label, time=time)
 
@@ -611,6 +652,8 @@ class Analysis:
             self.stmt(stmt, scope)
 
     def stmt(self, node: ast.stmt, scope: Scope) -> None:
+        if self.depth == 0:
+            self.stmt_count += 1
         if isinstance(node, ast.Assign):
             names = [n for t in node.targets for n in _target_names(t)]
             value = self.expr_hinted(node.value, scope, names)
@@ -809,6 +852,8 @@ class Analysis:
     ) -> None:
         if isinstance(target, ast.Name):
             if isinstance(value, Data):
+                if self.depth == 0 and value_node is not None and isinstance(value_node, ast.Call):
+                    value = self.tag_loaded(target.id, value, value_node)
                 value = self.manual_split(target.id, value, value_node)
                 value = value.relabel(target.id)
             elif isinstance(value, Est) and value.label == value.cls and not value.multi:
@@ -847,8 +892,14 @@ class Analysis:
             elif isinstance(base, Data) and isinstance(value, Data):
                 column = _const_str(target.slice)
                 columns = _const_strs(target.slice) or ([column] if column else [])
+                # a column built from marked values is marked itself; marks the frame
+                # already had (whole-frame ones included) are not renamed
                 marks = frozenset(
-                    replace(m, column=columns[0]) if columns and len(columns) == 1 else m
+                    replace(m, column=columns[0])
+                    if columns
+                    and len(columns) == 1
+                    and (m.column is not None or m not in base.marks)
+                    else m
                     for m in value.marks
                 )
                 if columns and column in self.time_columns:
@@ -868,7 +919,9 @@ class Analysis:
                 )
             elif isinstance(base, Obj):
                 if isinstance(value, Data):
-                    value = self.manual_split(target.attr, value, value_node).relabel(f"self.{target.attr}")
+                    value = self.manual_split(target.attr, value, value_node).relabel(
+                        f"self.{target.attr}"
+                    )
                 base.attrs[target.attr] = value
 
     @staticmethod
@@ -893,9 +946,23 @@ class Analysis:
     def rebind_root(self, node: ast.AST, value: Any, scope: Scope) -> None:
         """``df['a'] = ...`` and in-place methods change the object a name refers to."""
         while isinstance(node, ast.Attribute | ast.Subscript):
+            if isinstance(node, ast.Attribute):
+                owner = self.peek(node.value, scope)
+                if isinstance(owner, Obj):  # self.frame['a'] = ...: the attribute changes
+                    owner.attrs[node.attr] = value
+                    return
             node = node.value
         if isinstance(node, ast.Name):
             scope.set(node.id, value)
+
+    def peek(self, node: ast.AST, scope: Scope) -> Any:
+        """The value of a name or attribute chain, without evaluating anything else."""
+        if isinstance(node, ast.Name):
+            return scope.get(node.id)
+        if isinstance(node, ast.Attribute):
+            owner = self.peek(node.value, scope)
+            return owner.attrs.get(node.attr) if isinstance(owner, Obj) else None
+        return None
 
     # --- manual splits: X[:n] / X[n:], df.sample + df.drop -----------------------------------
 
@@ -925,6 +992,24 @@ class Analysis:
         if not isinstance(value_node, ast.Subscript):
             return value
         index = value_node.slice
+        key = _const_str(index)
+        if (
+            key is not None
+            and isinstance(value_node.value, ast.Attribute)
+            and (value_node.value.attr in {"loc", "xs"})
+        ):
+            # joined.loc["train"]: the part of concat(..., keys=["train", "test"]) so named
+            mixed = {sid for sid in value.test_splits if (sid, _TRAIN) in value.tags}
+            part_side = _side_from_name(key) or side
+            if mixed and part_side:
+                drop = _TEST if part_side == _TRAIN else _TRAIN
+                part = replace(
+                    value,
+                    tags=frozenset(t for t in value.tags if not (t[0] in mixed and t[1] == drop)),
+                )
+                self.positioned.add((part.origins, part.tags))
+                return part
+            return value
         if isinstance(index, ast.Slice):
             if index.lower is None and index.upper is None:
                 return value
@@ -967,8 +1052,13 @@ class Analysis:
                 self.manual_splits[inner_key] = inner
                 self.manual_split_ids.add(inner)
                 self.splits[inner] = Split(
-                    inner, value_node, "slicing", shuffled=False, seeded=True,
-                    source_label=value.label, parent=(sid, _TRAIN),
+                    inner,
+                    value_node,
+                    "slicing",
+                    shuffled=False,
+                    seeded=True,
+                    source_label=value.label,
+                    parent=(sid, _TRAIN),
                 )
             self.splits[inner].test_label = self.splits[inner].test_label or name
             split.sides.add(_TRAIN)
@@ -1130,8 +1220,10 @@ class Analysis:
         base = self.expr(node.value, scope)
         index = self.expr(node.slice, scope)
         if isinstance(base, _EstDict) or (
-            isinstance(base, Tup) and not isinstance(node.slice, ast.Constant)
-            and len(base.items) >= 2 and all(isinstance(i, Est) for i in base.items)
+            isinstance(base, Tup)
+            and not isinstance(node.slice, ast.Constant)
+            and len(base.items) >= 2
+            and all(isinstance(i, Est) for i in base.items)
         ):
             # candidates[best]: the one model chosen among several
             items = base.values.items if isinstance(base, _EstDict) else base.items
@@ -1153,6 +1245,9 @@ class Analysis:
                 else base
             )
         if isinstance(base, Grouped | Windowed):
+            cols = _const_strs(node.slice)
+            if cols:
+                return type(base)(base.data.keep_columns(cols))
             return base
         if isinstance(base, Data) and isinstance(node.slice, ast.Tuple) and isinstance(index, Tup):
             # .loc[rows, columns]
@@ -1181,6 +1276,10 @@ class Analysis:
                 return picked
             if isinstance(index, Data):
                 # a mask or index array chooses rows: it brings its split side, not its values
+                for sid in sorted({t[0] for t in index.tags} - {t[0] for t in base.tags}):
+                    split = self.splits.get(sid)
+                    if split is not None and self.live(sid) and not split.cv:
+                        self.on_split(split, base, node)
                 return replace(base, tags=base.tags | index.tags, time=base.time or index.time)
             if isinstance(node.slice, ast.Slice):
                 return self.positional_part(base, node.slice)
@@ -1316,12 +1415,22 @@ class Analysis:
                 args.append(self.expr(a, scope))
         return args
 
-    def instantiate(self, cls: ClassVal, args: list[Any], kw: dict[str, Any],
-                    kw_nodes: dict[str, ast.expr], node: ast.Call) -> Any:
+    def instantiate(
+        self,
+        cls: ClassVal,
+        args: list[Any],
+        kw: dict[str, Any],
+        kw_nodes: dict[str, ast.expr],
+        node: ast.Call,
+    ) -> Any:
         roles = {
-            "TransformerMixin": "transform", "ClassifierMixin": "model",
-            "RegressorMixin": "model", "BaseEstimator": None, "Module": "model",
-            "Model": "model", "OneToOneFeatureMixin": "transform",
+            "TransformerMixin": "transform",
+            "ClassifierMixin": "model",
+            "RegressorMixin": "model",
+            "BaseEstimator": None,
+            "Module": "model",
+            "Model": "model",
+            "OneToOneFeatureMixin": "transform",
         }
         known = [roles[b] for b in cls.bases if b in roles]
         if known:  # a custom estimator: treat it like a library one
@@ -1385,8 +1494,12 @@ class Analysis:
                 tuples = [r for r in results if isinstance(r, Tup)]
                 if tuples:
                     result = tuples[-1]
-                elif any(isinstance(r, Est) for r in results):
-                    result = next(r for r in reversed(results) if isinstance(r, Est))
+                elif any(isinstance(r, Est | Obj | _EstDict | Func | ClassVal) for r in results):
+                    result = next(
+                        r
+                        for r in reversed(results)
+                        if isinstance(r, Est | Obj | _EstDict | Func | ClassVal)
+                    )
                 else:
                     result = self.union(results)
         finally:
@@ -1464,20 +1577,7 @@ class Analysis:
                 isinstance(a, Data) for a in [*args, *kw.values()]
             ):
                 return self.union([*args, *kw.values()])
-            loaded = self.new_origin(label, time=time)
-            side = _side_from_name(label)
-            if side is not None and len(self.hint_names) == 1:
-                if self.files_split is None:
-                    self.files_split = self.new_split(
-                        node, "separate files", shuffled=False, seeded=True, source=loaded
-                    )
-                    self.files_split.sides = set()
-                split = self.files_split
-                split.sides.add(side)
-                if side == _TEST:
-                    split.test_label = split.test_label or label
-                loaded = replace(loaded, tags=frozenset({(split.id, side)}))
-            return loaded
+            return self.new_origin(label, time=time)
         if name in K.TIME_MAKERS:
             value = self.union(args)
             return replace(value, time=True) if isinstance(value, Data) else OTHER
@@ -1490,11 +1590,22 @@ class Analysis:
             "Pool",
         }:
             joined = self.union([*args, *kw.values()])
+            joined = self.check_duplication(name, args, kw_nodes, node, joined)
             parts = [a.label for a in _flatten(args) if isinstance(a, Data)]
             if isinstance(joined, Data) and len(parts) > 1 and name in K.CONCAT_FUNCTIONS:
                 return joined.relabel(f"{name}({', '.join(parts[:3])})")
             return joined
-        if name in {"enumerate", "zip", "list", "tuple", "sorted", "reversed", "iter", "dict"}:
+        if name in {
+            "enumerate",
+            "zip",
+            "list",
+            "tuple",
+            "sorted",
+            "reversed",
+            "iter",
+            "dict",
+            "next",
+        }:
             return self.builtin_container(name, args)
         if name in {
             "len",
@@ -1514,6 +1625,35 @@ class Analysis:
             return self.new_origin(self.hint_names[0] if self.hint_names else name)
         return result
 
+    def check_duplication(
+        self, name: str, args: list[Any], kw_nodes: dict[str, ast.expr], node: ast.Call, joined: Any
+    ) -> Any:
+        """``concatenate([X, flipped(X)])`` or ``concat([df, df[df.y == 1]])``: rows stacked
+        with copies or transforms of themselves are augmented or resampled rows."""
+        axis = kw_nodes.get("axis")
+        if name not in {"concat", "concatenate", "vstack", "row_stack", "append"} or not (
+            axis is None or (isinstance(axis, ast.Constant) and axis.value in (0, "index", "rows"))
+        ):
+            return joined
+        first = node.args[0] if node.args else None
+        elts = first.elts if isinstance(first, ast.List | ast.Tuple) else []
+        if any(isinstance(e, ast.Subscript) and _const_str(e.slice) is not None for e in elts):
+            return joined  # f["x_train"], f["x_test"]: different arrays of one file
+        parts = [a for a in _flatten(args) if isinstance(a, Data)]
+        for i, a in enumerate(parts):
+            for b in parts[i + 1 :]:
+                if a.origins and a.origins == b.origins and a.tags == b.tags:
+                    fit = Fit(
+                        None,
+                        joined,
+                        node,
+                        "augmentation",
+                        self.loop_path,
+                        f"{name}({a.label}, {b.label}, ...)",
+                    )
+                    return replace(joined, resampled=joined.resampled | {fit})
+        return joined
+
     def permutation(self, node: ast.Call) -> Data:
         """``rng.permutation(n)``: shuffled row positions; slicing them makes a split."""
         label = self.hint_names[0] if len(self.hint_names) == 1 else "permutation"
@@ -1530,6 +1670,8 @@ class Analysis:
             return Tup((Tup(tuple(self.element_of(a) for a in args)),))
         if name == "dict" and isinstance(args[0], _EstDict):
             return args[0]
+        if name == "next":
+            return self.element_of(args[0])
         return args[0]
 
     def make_est(
@@ -1605,7 +1747,9 @@ class Analysis:
         if isinstance(receiver, Tup):
             if name in {"append", "extend"} and args:
                 self.note_append()
-                added = args[0].items if name == "extend" and isinstance(args[0], Tup) else (args[0],)
+                added = (
+                    args[0].items if name == "extend" and isinstance(args[0], Tup) else (args[0],)
+                )
                 if isinstance(node.func, ast.Attribute) and any(
                     isinstance(a, Data | Est) for a in added
                 ):
@@ -1743,6 +1887,8 @@ class Analysis:
                 result = replace(
                     data, marks=data.marks | {Mark(None, "DL141", node, _line(node), "shift")}
                 )
+        elif name in {"resample", "asfreq"} and (node.args or "rule" in kw_nodes):
+            return Windowed(replace(data, time=True))  # time buckets: row-aligned aggregates
         elif name in {"rolling", "expanding", "ewm"}:
             result = data
             if name == "rolling" and _truthy_kw(kw_nodes, "center"):
@@ -1798,7 +1944,8 @@ class Analysis:
             ]
             parts = [
                 replace(p, marks=frozenset(replace(m, column=k) for m in p.marks))
-                if isinstance(p, Data) else p
+                if isinstance(p, Data)
+                else p
                 for k, p in zip(kw, parts, strict=True)
             ]
             merged = self.union(
