@@ -19,6 +19,7 @@ def main() -> None:
     folders = [Path(a) for a in sys.argv[1:] if not a.startswith("-")] or [
         ROOT / "tests" / "lint_corpus",
         ROOT / "tests" / "lint_corpus_holdout",
+        ROOT / "tests" / "lint_corpus_blind",
     ]
     for folder in folders:
         if not (folder / "labels.json").is_file():

@@ -287,8 +287,10 @@ def _lint_parsed(src: SourceFile, config: LintConfig) -> list[Finding]:
         except Exception as exc:  # the run must go on; the file is reported instead
             failure = f"{exc.__class__.__name__}: {exc}"
     found = _findings(src, issues, config)
-    if failure is not None and "MV002" in config.codes and not any(
-        "MV002".startswith(c) for c in config.ignored_for(src.path)
+    if (
+        failure is not None
+        and "MV002" in config.codes
+        and not any("MV002".startswith(c) for c in config.ignored_for(src.path))
     ):
         found.append(_analysis_failed(src, failure))
     return found

@@ -384,6 +384,8 @@ class Loop:
     multi_est: bool = False
     records: bool = False
     thresholded: set[str] = field(default_factory=set)
+    data_loop: bool = False
+    """The loop walks data sets (``for X, y in [(X_tr, y_tr), (X_te, y_te)]``), not values."""
 
 
 def _line(node: ast.AST | None) -> int:
@@ -453,6 +455,23 @@ def _const_int(node: ast.AST | None) -> int | None:
         inner = _const_int(node.operand)
         return -inner if inner is not None else None
     return None
+
+
+def _call_name(node: ast.Call) -> str:
+    func = node.func
+    return (
+        func.attr
+        if isinstance(func, ast.Attribute)
+        else func.id
+        if isinstance(func, ast.Name)
+        else ""
+    )
+
+
+def _holds_data(value: Any) -> bool:
+    if isinstance(value, Data):
+        return True
+    return isinstance(value, Tup) and any(_holds_data(v) for v in value.items)
 
 
 def _reduces_param(func: ast.Lambda) -> bool:
@@ -777,7 +796,14 @@ class Analysis:
         element = self.element_of(it)
         multi = self.is_multi(element)
         self.bind(node.target, element, scope, node.iter)
-        self.loop_body(node, set(_target_names(node.target)), scope, node.body, multi=multi)
+        self.loop_body(
+            node,
+            set(_target_names(node.target)),
+            scope,
+            node.body,
+            multi=multi,
+            data_loop=_holds_data(element),
+        )
         self.block(node.orelse, scope)
 
     def loop_body(
@@ -788,8 +814,16 @@ class Analysis:
         body: Sequence[ast.stmt],
         *,
         multi: bool,
+        data_loop: bool = False,
     ) -> None:
-        loop = Loop(next(self.loop_ids), node, set(targets), set(targets), multi_est=multi)
+        loop = Loop(
+            next(self.loop_ids),
+            node,
+            set(targets),
+            set(targets),
+            multi_est=multi,
+            data_loop=data_loop,
+        )
         self.loops.append(loop)
         try:
             self.block(body, scope)
@@ -989,6 +1023,15 @@ class Analysis:
             and value_node.func.attr in {"between", "isin"}
         ):
             return self.tag_side(name, side, value, value_node)  # a named mask: is_train = ...
+        if (
+            isinstance(value_node, ast.Call)
+            and isinstance(value_node.func, ast.Attribute)
+            and value_node.func.attr
+            in {"filter", "query", "where", "slice", "head", "tail", "take"}
+            and value_node.args
+            and not value_node.keywords
+        ):
+            return self.tag_side(name, side, value, value_node)  # train = df.filter(mask)
         if not isinstance(value_node, ast.Subscript):
             return value
         index = value_node.slice
@@ -1311,11 +1354,29 @@ class Analysis:
 
     def e_ListComp(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp, scope: Scope) -> Any:
         inner = Scope(scope)
+        targets: set[str] = set()
+        data_loop = multi = False
         for gen in node.generators:
-            self.bind(gen.target, self.element_of(self.expr(gen.iter, inner)), inner)
+            element = self.element_of(self.expr(gen.iter, inner))
+            data_loop = data_loop or _holds_data(element)
+            multi = multi or self.is_multi(element)
+            self.bind(gen.target, element, inner)
+            targets |= set(_target_names(gen.target))
             for cond in gen.ifs:
                 self.expr(cond, inner)
-        value = self.expr(node.elt, inner)
+        loop = Loop(
+            next(self.loop_ids),
+            node,
+            set(targets),
+            set(targets),
+            multi_est=multi,
+            data_loop=data_loop,
+        )
+        self.loops.append(loop)
+        try:
+            value = self.expr(node.elt, inner)
+        finally:
+            self.loops.pop()
         if isinstance(value, Data):
             return value
         if isinstance(value, Est):
@@ -1439,9 +1500,40 @@ class Analysis:
                 role = "transform" if "transform" in cls.methods else "model"
             return self.make_est(Ref(cls.node.name), role, node, kw, kw_nodes, args)
         obj = Obj(cls)
+        fields: list[str] = []
+        for stmt in cls.node.body:  # class-level defaults, dataclass fields
+            target = (
+                stmt.target
+                if isinstance(stmt, ast.AnnAssign)
+                else (
+                    stmt.targets[0]
+                    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1
+                    else None
+                )
+            )
+            if not isinstance(target, ast.Name):
+                continue
+            fields.append(target.id)
+            value_node = stmt.value
+            if (
+                isinstance(value_node, ast.Call)
+                and _call_name(value_node) == "field"
+                and "default_factory" in {k.arg for k in value_node.keywords}
+            ):
+                factory = next(k.value for k in value_node.keywords if k.arg == "default_factory")
+                value_node = (
+                    factory.body
+                    if isinstance(factory, ast.Lambda)
+                    else ast.Call(func=factory, args=[], keywords=[])
+                )
+            if value_node is not None:
+                obj.attrs[target.id] = self.expr(value_node, self.global_scope)
         init = cls.methods.get("__init__")
         if init is not None:
             self.call_function(init, [obj, *args], kw)
+        else:
+            for name, value in (*zip(fields, args, strict=False), *kw.items()):
+                obj.attrs[name] = value
         return obj
 
     def call_function(
@@ -1880,7 +1972,7 @@ class Analysis:
     ) -> Any:
         inplace = _truthy_kw(kw_nodes, "inplace") is True
         result: Any
-        if name == "shift":
+        if name in {"shift", "diff", "pct_change"}:
             periods = node.args[0] if node.args else kw_nodes.get("periods")
             result = data
             if _negative_int(periods):
@@ -1964,7 +2056,7 @@ class Analysis:
             result = self.union([data, *args])
         elif name in {"argmax", "argmin", "idxmax", "idxmin"}:
             self.check_curve(data, node)
-            result = OTHER
+            result = data if (data.preds and node.args) or "axis" in kw_nodes else OTHER
         elif name == "pipe" and args and isinstance(args[0], Func):
             result = self.call_function(args[0], [data, *args[1:]], kw)
         elif name in {"apply", "transform", "map", "agg", "aggregate", "applymap"}:
@@ -2437,7 +2529,7 @@ class Analysis:
         for loop in reversed(self.loops):
             arg_names = set().union(*(_names_in(a) for a in [*node.args, *node.keywords]))
             used = arg_names & loop.tainted
-            if used and preds and not loop.multi_est:
+            if used and preds and not loop.multi_est and not loop.data_loop:
                 threshold = bool(_names_in(node) & loop.thresholded) or any(
                     isinstance(n, ast.Compare) and _names_in(n) & loop.tainted
                     for n in ast.walk(node)
@@ -2707,7 +2799,8 @@ class Analysis:
                 for s in ev.data.test_splits
                 if self.final_test_for(ev.data, s) and not self.splits[s].cv
             )
-            if finals:
+            if finals and not (ev.fit is not None and self.covers(ev.fit.data, ev.data)):
+                # a model trained on the test rows is overlap (DL121), not a candidate
                 by_test.setdefault(finals, []).append(ev)
         compared_splits: dict[tuple[int, ...], list[Eval]] = {}
         for key, evs in by_test.items():
