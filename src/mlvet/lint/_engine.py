@@ -1514,7 +1514,9 @@ class Analysis:
             if not isinstance(target, ast.Name):
                 continue
             fields.append(target.id)
-            value_node = stmt.value
+            value_node: ast.expr | None = (
+                stmt.value if isinstance(stmt, ast.AnnAssign | ast.Assign) else None
+            )
             if (
                 isinstance(value_node, ast.Call)
                 and _call_name(value_node) == "field"
