@@ -15,6 +15,7 @@ import json
 import re
 import tokenize
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,7 @@ class Cell:
     code: str
     execution_count: int | None = None
 
-    @property
+    @cached_property
     def lines(self) -> list[str]:
         return self.source.splitlines()
 
