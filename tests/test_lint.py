@@ -606,3 +606,123 @@ def test_this_repository_passes_its_own_hook() -> None:
     report = lint_paths([ROOT / "src", ROOT / "tests", ROOT / "bench"], config, jobs=1)
     assert report.files > 30
     assert report.findings == []
+
+
+HEAD = (
+    "import numpy as np\nimport pandas as pd\nimport lightgbm as lgb\n"
+    "from sklearn.model_selection import train_test_split\n"
+    "from sklearn.preprocessing import StandardScaler, scale\n"
+    "from sklearn.linear_model import LogisticRegression\n"
+    "from sklearn.ensemble import RandomForestClassifier\n"
+    "from sklearn.metrics import roc_auc_score, f1_score\n"
+    "from xgboost import XGBClassifier\n"
+    "df = pd.read_csv('d.csv')\nX, y = df.drop(columns=['y']), df['y']\n"
+)
+SPLIT = "X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)\n"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # train / validation / test through a temporary set
+        "X_train, X_tmp, y_train, y_tmp = train_test_split(X, y, test_size=0.3, random_state=0)\n"
+        "X_val, X_test, y_val, y_test = train_test_split(X_tmp, y_tmp, test_size=0.5, random_state=0)\n"
+        "sc = StandardScaler().fit(X_train)\n"
+        "m = LogisticRegression().fit(sc.transform(X_train), y_train)\n"
+        "print(m.score(sc.transform(X_val), y_val), m.score(sc.transform(X_test), y_test))",
+        # a subsample of one side is not a split
+        SPLIT + "X_small, y_small = X_train[:500], y_train[:500]\n"
+        "X_test_small = X_test[:100]\n"
+        "m = LogisticRegression().fit(X_small, y_small)\nprint(m.score(X_test_small, y_test[:100]))",
+        # filters whose names contain 'hold', 'val', 'test' inside other words
+        "high_value = df[df.spend > 1000]\nhouseholds = df[df.kind == 'h']\n"
+        "latest = df[df.year == 2024]\n"
+        "X_train, X_test, y_train, y_test = train_test_split(high_value.drop(columns=['y']), "
+        "high_value['y'], random_state=0)\n"
+        "m = LogisticRegression().fit(X_train, y_train)\nprint(m.score(X_test, y_test))",
+        # statistics of each row
+        "df['row_mean'] = df[['a', 'b']].mean(axis=1)\n"
+        + SPLIT
+        + "print(LogisticRegression().fit(X_train, y_train).score(X_test, y_test))",
+        # a table with a date column is not a time series
+        "df['signup'] = pd.to_datetime(df['signup'])\ndf['tenure'] = (df['signup'] - df['signup']).dt.days\n"
+        + SPLIT
+        + "print(LogisticRegression().fit(X_train, y_train).score(X_test, y_test))",
+        # two models blended and scored once
+        SPLIT + "m1 = RandomForestClassifier(random_state=0).fit(X_train, y_train)\n"
+        "m2 = LogisticRegression().fit(X_train, y_train)\n"
+        "blend = (m1.predict_proba(X_test)[:, 1] + m2.predict_proba(X_test)[:, 1]) / 2\n"
+        "print(roc_auc_score(y_test, blend))",
+        # an eval_set that only prints losses selects nothing
+        SPLIT + "m = XGBClassifier(n_estimators=200).fit(X_train, y_train, "
+        "eval_set=[(X_train, y_train), (X_test, y_test)])\nprint(m.score(X_test, y_test))",
+        # the target built with shift(-1) and taken by attribute
+        "df['target'] = df['close'].shift(-1)\ndf = df.dropna()\n"
+        "X = df.drop(['target'], 1); y = df.target\n"
+        "X_train, X_test, y_train, y_test = X[:800], X[800:], y[:800], y[800:]\n"
+        "print(LogisticRegression().fit(X_train, y_train).score(X_test, y_test))",
+    ],
+)
+def test_correct_code_is_not_flagged(body: str) -> None:
+    found = [f for f in lint_source(HEAD + body + "\n", "ok.py") if f.severity.value != "info"]
+    assert found == [], [str(f) for f in found]
+
+
+@pytest.mark.parametrize(
+    "body, code",
+    [
+        (
+            "mu, sd = np.mean(X, axis=0), np.std(X, axis=0)\nX = (X - mu) / sd\n"
+            + SPLIT
+            + "print(LogisticRegression().fit(X_train, y_train).score(X_test, y_test))",
+            "DL103",
+        ),
+        (
+            "X = scale(X)\n"
+            + SPLIT
+            + "print(LogisticRegression().fit(X_train, y_train).score(X_test, y_test))",
+            "DL101",
+        ),
+        (
+            SPLIT + "p = LogisticRegression().fit(X_train, y_train).predict_proba(X_test)[:, 1]\n"
+            "f1_at = {t: f1_score(y_test, p >= t) for t in np.linspace(0.1, 0.9, 81)}",
+            "GE103",
+        ),
+        (
+            SPLIT
+            + "models = {'lr': LogisticRegression(), 'rf': RandomForestClassifier(random_state=0)}\n"
+            "scores = {n: m.fit(X_train, y_train).score(X_test, y_test) for n, m in models.items()}",
+            "GE101",
+        ),
+        (
+            SPLIT
+            + "dtrain = lgb.Dataset(X_train, y_train)\nlgb_eval = lgb.Dataset(X_test, y_test)\n"
+            "gbm = lgb.train({}, dtrain, valid_sets=lgb_eval, callbacks=[lgb.early_stopping(5)])\n"
+            "print(roc_auc_score(y_test, gbm.predict(X_test)))",
+            "GE102",
+        ),
+        (
+            "X_trval, X_test = X[:800], X[800:]\ny_trval, y_test = y[:800], y[800:]\n"
+            "m = LogisticRegression().fit(X, y)\nprint(m.score(X_test, y_test))",
+            "DL121",
+        ),
+    ],
+)
+def test_leaky_variants_are_caught(body: str, code: str) -> None:
+    assert code in codes(lint_source(HEAD + body + "\n", "leaky.py"))
+
+
+def test_noqa_with_other_linters_codes_keeps_mlvet_findings() -> None:
+    line = "X = StandardScaler().fit_transform(X)"
+    assert codes(lint_source(LEAKY.replace(line, line + "  # noqa: E501, N806"), "t.py")) == [
+        "DL101"
+    ]
+    assert lint_source(LEAKY.replace(line, line + "  # noqa: N806,DL101"), "t.py") == []
+
+
+def test_columns_count_characters_not_bytes() -> None:
+    code = LEAKY.replace(
+        "X = StandardScaler().fit_transform(X)", "é = 1; X = StandardScaler().fit_transform(X)"
+    )
+    (finding,) = lint_source(code, "t.py")
+    assert finding.location.column == 12

@@ -428,6 +428,8 @@ def lint_cmd(
         select=select or (), ignore=ignore or (), time_columns=time_column or ()
     )
     total = len(discover(paths, config))
+    if total == 0:
+        err.print("[yellow]warning:[/yellow] no .py or .ipynb files found under the given paths.")
     with Progress(
         TextColumn("linting"),
         BarColumn(),

@@ -73,7 +73,7 @@ DEFAULT_EXCLUDES: tuple[str, ...] = (
     "*.egg-info",
 )
 SUFFIXES = frozenset({".py", ".ipynb"})
-_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]{2}\d{0,3}(?:\s*,\s*[A-Z]{2}\d{0,3})*))?", re.I)
+_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+\d*(?:[\s,]+[A-Z]+\d*)*))?", re.I)
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,14 @@ class LintConfig:
     root: Path = field(default_factory=Path.cwd)
 
     def __post_init__(self) -> None:
+        def upper(codes: Iterable[str]) -> tuple[str, ...]:
+            return tuple(c.strip().upper() if isinstance(c, str) else c for c in codes)
+
+        object.__setattr__(self, "select", upper(self.select))
+        object.__setattr__(self, "ignore", upper(self.ignore))
+        object.__setattr__(
+            self, "per_file_ignores", tuple((p, upper(c)) for p, c in self.per_file_ignores)
+        )
         select_rules(self.select, self.ignore)  # validates every prefix
         for pattern, codes in self.per_file_ignores:
             if not isinstance(pattern, str):
@@ -221,7 +229,14 @@ def _noqa(line: str) -> tuple[str, ...] | None:
     if match is None:
         return None
     codes = match.group("codes")
-    return tuple(c.strip().upper() for c in codes.split(",")) if codes else ()
+    # other linters' codes (E501, N806) on the same comment suppress nothing of mlvet's
+    return tuple(c.upper() for c in re.split(r"[\s,]+", codes) if c) if codes else ()
+
+
+def _char_column(line: str, byte_column: int) -> int:
+    """1-based character column from the parser's 1-based UTF-8 byte column."""
+    raw = line.encode("utf-8")
+    return len(raw[: max(byte_column - 1, 0)].decode("utf-8", errors="ignore")) + 1
 
 
 def _suppressed(code: str, noqa: tuple[str, ...] | None) -> bool:
@@ -237,7 +252,12 @@ def _findings(src: SourceFile, issues: Iterable[Issue], config: LintConfig) -> l
             out.append(
                 Finding.of(
                     "MV001",
-                    f"{Path(src.path).name} was not checked: {problem.message}.",
+                    (
+                        f"Cell {problem.cell} of {Path(src.path).name} was not checked: "
+                        f"{problem.message}; the other cells were."
+                        if problem.cell is not None
+                        else f"{Path(src.path).name} was not checked: {problem.message}."
+                    ),
                     location=Location(
                         path=src.path, line=problem.line, column=problem.column, cell=problem.cell
                     ),
@@ -248,6 +268,7 @@ def _findings(src: SourceFile, issues: Iterable[Issue], config: LintConfig) -> l
             continue
         cell, cell_line = src.locate(issue.line)
         text = src.source_line(issue.line)
+        column = _char_column(text, issue.column)
         if _suppressed(issue.code, _noqa(text)):
             continue
         evidence = {
@@ -258,16 +279,14 @@ def _findings(src: SourceFile, issues: Iterable[Issue], config: LintConfig) -> l
         }
         evidence["source_line"] = text
         if issue.end_line == issue.line and issue.end_column is not None:
-            evidence["end_column"] = issue.end_column + 1
+            evidence["end_column"] = _char_column(text, issue.end_column + 1)
         if src.reordered:
             evidence["execution_order"] = True
         out.append(
             Finding.of(
                 issue.code,
                 issue.message,
-                location=Location(
-                    path=src.path, line=cell_line, column=issue.column, cell=cell.index
-                ),
+                location=Location(path=src.path, line=cell_line, column=column, cell=cell.index),
                 evidence=evidence,
             )
         )

@@ -35,13 +35,49 @@ from mlvet.lint import _knowledge as K
 __all__ = ["Analysis", "Issue", "analyse"]
 
 _TRAIN, _TEST = "train", "test"
-_TEST_NAME = re.compile(r"(test|tst|hold|oos|(^|_)te($|_)|^x?te_|^y?te_|xte|yte|_te\d*$)", re.I)
-_VALID_NAME = re.compile(r"(val|valid|eval|calib|(^|_)va($|_|\d))", re.I)
-_TRAIN_NAME = re.compile(
-    r"(train|trn|(^|_)tr($|_)|^xtr|^ytr|xtr_|ytr_|_tr\d*$|learn|(^|_)dev($|_)|insample)", re.I
+_AFFIX = r"(x|y|df|data|ds|set|raw|full|idx|index|ids|mask|part|rows|feat|features|labels?|target)?"
+_TEST_TOKEN = re.compile(
+    rf"^{_AFFIX}(test|tst|te|holdout|hold|oos|oot|outofsample|outoftime){_AFFIX}(ing)?$"
 )
+_VALID_TOKEN = re.compile(
+    rf"^{_AFFIX}(val|valid|validation|va|eval|evaluation|calib|calibration){_AFFIX}$"
+)
+_TRAIN_TOKEN = re.compile(
+    rf"^{_AFFIX}(train|trn|tr|training|learn|insample|dev|fit|trainval|trainvalid|trval)"
+    rf"{_AFFIX}(ing)?$"
+)
+
+
+def _name_tokens(name: str) -> list[str]:
+    """``X_train_small`` -> x, train, small; ``dfTest2`` -> df, test."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    return [t for t in re.split(r"[^a-z]+", spaced.lower()) if t]
+
+
+def _is_test_name(name: str | None) -> bool:
+    return bool(name) and any(_TEST_TOKEN.match(t) for t in _name_tokens(name or ""))
+
+
+def _is_valid_name(name: str | None) -> bool:
+    return bool(name) and any(_VALID_TOKEN.match(t) for t in _name_tokens(name or ""))
+
+
+def _is_train_name(name: str | None) -> bool:
+    return bool(name) and any(_TRAIN_TOKEN.match(t) for t in _name_tokens(name or ""))
+
+
 _BUILTINS = frozenset(dir(builtins))
 _PERMUTATIONS = frozenset({"permutation", "randperm"})
+_SCALING_FUNCTIONS = frozenset(
+    {
+        "scale",
+        "minmax_scale",
+        "robust_scale",
+        "maxabs_scale",
+        "quantile_transform",
+        "power_transform",
+    }
+)
 _STATSMODELS = frozenset(
     {
         "ols",
@@ -174,6 +210,9 @@ class Data:
     marks: frozenset[Mark] = frozenset()
     curve: ast.AST | None = None
     time: bool = False
+    ordered: bool = False
+    """Rows put in time order (sorted, indexed by date, shifted, windowed): with ``time``,
+    a time series rather than a table that merely has a date column."""
     grouped: bool = False
     label: str = "data"
 
@@ -457,6 +496,34 @@ def _const_int(node: ast.AST | None) -> int | None:
     return None
 
 
+_EARLY_STOPPING = frozenset(
+    {
+        "early_stopping_rounds",
+        "callbacks",
+        "use_best_model",
+        "early_stopping",
+        "n_iter_no_change",
+        "od_type",
+        "od_wait",
+    }
+)
+
+
+def _stops_early(fit_kw: dict[str, ast.expr], init_kw: dict[str, ast.expr]) -> bool:
+    """Evaluation data only selects the model when something stops or keeps the best on it;
+    an ``eval_set`` that is only printed selects nothing."""
+    for kw in (fit_kw, init_kw):
+        for key in _EARLY_STOPPING & set(kw):
+            value = kw[key]
+            if not (isinstance(value, ast.Constant) and value.value in (None, False, 0)):
+                return True
+    return False
+
+
+def _sides(data: Data, sid: int) -> set[str]:
+    return {side for s, side in data.tags if s == sid}
+
+
 def _call_name(node: ast.Call) -> str:
     func = node.func
     return (
@@ -498,13 +565,11 @@ def _truthy_kw(kwargs: dict[str, ast.expr], name: str) -> bool | None:
 
 
 def _side_from_name(name: str | None) -> str | None:
-    if not name:
-        return None
-    if _TEST_NAME.search(name) or _VALID_NAME.search(name):
-        return _TEST
-    if _TRAIN_NAME.search(name):
-        return _TRAIN
-    return None
+    held_out = _is_test_name(name) or _is_valid_name(name)
+    training = _is_train_name(name)
+    if held_out and training:
+        return None  # train_test, trainval: not one side
+    return _TEST if held_out else _TRAIN if training else None
 
 
 def _target_names(target: ast.AST) -> list[str]:
@@ -568,7 +633,7 @@ class Analysis:
         self.perm_origins: set[int] = set()
         self.temporal: list[tuple[Split, Data, ast.AST]] = []
         self.assigned: dict[str, ast.expr] = {}
-        self.samples: dict[frozenset[int], list[tuple[ast.AST, str, str]]] = {}
+        self.samples: dict[Any, list[tuple[ast.AST, str, str]]] = {}
         self.slice_bounds: dict[tuple[int, str], tuple[int | None, int | None, ast.AST]] = {}
         self.mark_uses: dict[tuple[int, str, str | None], tuple[Mark, Est, ast.AST]] = {}
         self.target_columns: set[str] = set()
@@ -657,6 +722,7 @@ class Analysis:
             marks=frozenset().union(*(d.marks for d in datas)),
             curve=next((d.curve for d in datas if d.curve is not None), None),
             time=any(d.time for d in datas),
+            ordered=any(d.ordered for d in datas),
             label=label or first.label,
         )
 
@@ -1079,13 +1145,18 @@ class Analysis:
             self.manual_splits[key] = sid
             self.manual_split_ids.add(sid)
             self.splits[sid] = Split(
-                sid, value_node, "slicing", shuffled=False, seeded=True, source_label=value.label
+                sid,
+                value_node,
+                "slicing",
+                shuffled=False,
+                seeded=True,
+                source_label=value.label,
+                sides=set(),
             )
-            self.on_split(self.splits[sid], value, value_node)
         split = self.splits[sid]
         self.check_slice_bounds(sid, side, name, value_node)
         self.check_independent_draws(value, side, name, value_node)
-        if side == _TEST and _VALID_NAME.search(name) and not re.search("test", name, re.I):
+        if side == _TEST and _is_valid_name(name) and not _is_test_name(name):
             # tr / va / te: the validation part is held out from the training side of the
             # split, whose other training part is everything on that side that is not it
             inner_key = (key, "validation")
@@ -1104,14 +1175,21 @@ class Analysis:
                     parent=(sid, _TRAIN),
                 )
             self.splits[inner].test_label = self.splits[inner].test_label or name
-            split.sides.add(_TRAIN)
+            self.add_side(split, _TRAIN, value, value_node)
             return replace(value, tags=value.tags | {(sid, _TRAIN), (inner, _TEST)})
-        split.sides.add(side)
+        self.add_side(split, side, value, value_node)
         if side == _TEST:
             split.test_label = split.test_label or name
         else:
             split.train_label = split.train_label or name
         return replace(value, tags=value.tags | {(sid, side)})
+
+    def add_side(self, split: Split, side: str, value: Data, node: ast.AST) -> None:
+        """A split made by naming its parts becomes a split once both sides exist."""
+        was_live = len(split.sides) == 2
+        split.sides.add(side)
+        if not was_live and len(split.sides) == 2:
+            self.on_split(split, value, node)
 
     def check_independent_draws(self, value: Data, side: str, name: str, node: ast.AST) -> None:
         """Training and test positions sliced from two separate permutations overlap."""
@@ -1178,9 +1256,13 @@ class Analysis:
         return part
 
     def live(self, sid: int) -> bool:
-        """A split both of whose sides exist (a one-sided slice is a filter, not a split)."""
+        """A split both of whose sides exist. A slice named as a training part alone is a
+        filter; a part named as the test set alone still holds out those rows from a model
+        fitted on everything (``test = df.filter(is_test)``, then ``fit(df)``)."""
         split = self.splits.get(sid)
-        return split is not None and len(split.sides) == 2
+        if split is None:
+            return False
+        return len(split.sides) == 2 or (sid in self.manual_split_ids and split.sides == {_TEST})
 
     # --- expressions ------------------------------------------------------------------------
 
@@ -1388,10 +1470,30 @@ class Analysis:
 
     def e_DictComp(self, node: ast.DictComp, scope: Scope) -> Any:
         inner = Scope(scope)
+        targets: set[str] = set()
+        data_loop = multi = False
         for gen in node.generators:
-            self.bind(gen.target, self.element_of(self.expr(gen.iter, inner)), inner)
-        self.expr(node.key, inner)
-        value = self.expr(node.value, inner)
+            element = self.element_of(self.expr(gen.iter, inner))
+            data_loop = data_loop or _holds_data(element)
+            multi = multi or self.is_multi(element)
+            self.bind(gen.target, element, inner)
+            targets |= set(_target_names(gen.target))
+            for cond in gen.ifs:
+                self.expr(cond, inner)
+        loop = Loop(
+            next(self.loop_ids),
+            node,
+            set(targets),
+            set(targets),
+            multi_est=multi,
+            data_loop=data_loop,
+        )
+        self.loops.append(loop)
+        try:
+            self.expr(node.key, inner)
+            value = self.expr(node.value, inner)
+        finally:
+            self.loops.pop()
         return value if isinstance(value, Data) else OTHER
 
     def e_Lambda(self, node: ast.Lambda, scope: Scope) -> Any:
@@ -1623,18 +1725,30 @@ class Analysis:
         if name == "resample" and ("utils" in qual or qual == "resample"):
             return self.resample_call(args, kw_nodes, node, name)
         if name in {"train"} and qual.split(".")[0] in {"xgb", "xgboost", "lgb", "lightgbm"}:
-            est = self.make_est(Ref(f"{qual}Booster"), "model", node, {}, kw_nodes)
+            est = self.make_est(Ref("Booster"), "model", node, {}, kw_nodes)
             data = args[1] if len(args) > 1 else kw.get("dtrain", kw.get("train_set", OTHER))
             if isinstance(data, Data):
+                watched = {k: v for k, v in kw.items() if k in {"evals", "valid_sets"}}
                 self.fit(
-                    est,
-                    data,
-                    None,
-                    node,
-                    "train",
-                    {k: v for k, v in kw.items() if k in {"evals", "valid_sets"}},
+                    est, data, None, node, "train", watched if _stops_early(kw_nodes, {}) else {}
                 )
             return est
+        if (
+            name in K.STAT_METHODS
+            and qual.split(".")[0] in {"numpy", "np"}
+            and args
+            and isinstance(args[0], Data)
+        ):
+            axis = kw_nodes.get("axis") or (node.args[1] if len(node.args) > 1 else None)
+            if isinstance(axis, ast.Constant) and axis.value in (1, -1):
+                return args[0]  # per row
+            data = args[0]
+            fit = Fit(None, data, node, name, self.loop_path, f"np.{name}({data.label})")
+            return Data(stats=frozenset({fit}), label=fit.label)
+        if name in _SCALING_FUNCTIONS and args and isinstance(args[0], Data):
+            est = self.make_est(Ref(name), "transform", node, kw, kw_nodes)
+            fit = self.fit(est, args[0], None, node, name, {})
+            return self.transformed(est, fit, args[0])
         if name in _PERMUTATIONS and qual.split(".")[0] in {"numpy", "np", "torch", "random"}:
             return self.permutation(node)
         if name in _STATSMODELS:
@@ -1667,6 +1781,8 @@ class Analysis:
         if K.DATA_LOADERS.match(name):
             label = self.hint_names[0] if self.hint_names else name
             time = any(k in kw_nodes for k in ("parse_dates", "date_parser", "date_format"))
+            if time and "index_col" in kw_nodes:
+                return replace(self.new_origin(label, time=True), ordered=True)
             if name in {"DataFrame", "from_pandas", "from_dict", "from_records"} and any(
                 isinstance(a, Data) for a in [*args, *kw.values()]
             ):
@@ -1674,7 +1790,8 @@ class Analysis:
             return self.new_origin(label, time=time)
         if name in K.TIME_MAKERS:
             value = self.union(args)
-            return replace(value, time=True) if isinstance(value, Data) else OTHER
+            ordered = name != "to_datetime"
+            return replace(value, time=True, ordered=ordered) if isinstance(value, Data) else OTHER
         if name in K.CONCAT_FUNCTIONS or name in {
             "array",
             "asarray",
@@ -1779,7 +1896,17 @@ class Analysis:
     ) -> Est:
         direct = bool(self.hint_nodes) and self.hint_nodes[-1] is node
         label = self.hint_names[0] if direct and len(self.hint_names) == 1 else callee.name
-        est = Est(callee.qualname, role, node, label, dict(kw_nodes), self.loop_path)
+        kwargs = dict(kw_nodes)
+        for keyword in node.keywords:  # Model(**params): the keys of a dict in the file
+            if keyword.arg is None and isinstance(keyword.value, ast.Name):
+                source = self.assigned.get(keyword.value.id)
+                if isinstance(source, ast.Dict):
+                    for key, value in zip(source.keys, source.values, strict=True):
+                        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                            kwargs.setdefault(key.value, value)
+                elif isinstance(source, ast.Call) and _call_name(source) == "dict":
+                    kwargs.update({k.arg: k.value for k in source.keywords if k.arg})
+        est = Est(callee.qualname, role, node, label, kwargs, self.loop_path)
         name = callee.name
         if name in {"make_pipeline", "make_imb_pipeline", "make_union", "make_column_transformer"}:
             est.steps = [a for a in _flatten(args) if isinstance(a, Est)]
@@ -1916,11 +2043,16 @@ class Analysis:
         }:
             if not isinstance(x, Data):
                 return est if name in {"fit", "partial_fit", "train"} else OTHER
-            extra = {
-                k: v
-                for k, v in kw.items()
-                if k in {"eval_set", "validation_data", "eval_X", "X_val", "valid_sets", "evals"}
-            }
+            extra = (
+                {
+                    k: v
+                    for k, v in kw.items()
+                    if k
+                    in {"eval_set", "validation_data", "eval_X", "X_val", "valid_sets", "evals"}
+                }
+                if _stops_early(kw_nodes, est.kwargs)
+                else {}
+            )
             fit = self.fit(est, x, y if isinstance(y, Data) else None, node, name, extra)
             role = est.effective_role()
             if name in {"fit_resample", "fit_sample"} or (role == "resample" and name != "fit"):
@@ -1947,7 +2079,6 @@ class Analysis:
                 est.role = "model"
             pred = Pred(est, est.current, x)
             self.check_inputs(est, x, node)
-            self.check_scored_rows(x, node)
             return replace(x, preds=frozenset({pred}), label=f"{est.label}.{name}({x.label})")
         if name in K.EVAL_METHODS:
             if isinstance(x, Data):
@@ -1976,15 +2107,15 @@ class Analysis:
         result: Any
         if name in {"shift", "diff", "pct_change"}:
             periods = node.args[0] if node.args else kw_nodes.get("periods")
-            result = data
+            result = data = replace(data, ordered=True)
             if _negative_int(periods):
                 result = replace(
                     data, marks=data.marks | {Mark(None, "DL141", node, _line(node), "shift")}
                 )
         elif name in {"resample", "asfreq"} and (node.args or "rule" in kw_nodes):
-            return Windowed(replace(data, time=True))  # time buckets: row-aligned aggregates
+            return Windowed(replace(data, time=True, ordered=True))  # time buckets
         elif name in {"rolling", "expanding", "ewm"}:
-            result = data
+            result = data = replace(data, ordered=True)
             if name == "rolling" and _truthy_kw(kw_nodes, "center"):
                 result = replace(
                     data, marks=data.marks | {Mark(None, "DL142", node, _line(node), "rolling")}
@@ -2000,8 +2131,8 @@ class Analysis:
                 )
             if name == "fillna":
                 result = self.union([result, *args])
-        elif name in {"set_index", "to_datetime", "asfreq", "resample_time"}:
-            result = data
+        elif name in {"set_index", "to_datetime", "asfreq", "sort_values", "sort_index"}:
+            result = replace(data, ordered=True) if name != "to_datetime" else data
             cols = _const_strs(node.args[0]) if node.args else None
             if name == "set_index" and cols and self.time_columns.intersection(cols):
                 result = replace(data, time=True)
@@ -2019,17 +2150,10 @@ class Analysis:
             and not any(isinstance(v, Data) for v in kw.values())
         ):
             if name in {"value_counts", "describe", "count", "sum", "nunique"}:
-                return (
-                    replace(
-                        data,
-                        preds=frozenset(),
-                        tags=frozenset(),
-                        origins=frozenset(),
-                        fits=frozenset(),
-                    )
-                    if False
-                    else OTHER
-                )
+                return OTHER  # summaries for reading, not values written back into rows
+            axis = kw_nodes.get("axis")
+            if isinstance(axis, ast.Constant) and axis.value in (1, "columns"):
+                return data  # a statistic of each row's own values
             fit = Fit(None, data, node, name, self.loop_path, f"{data.label}.{name}()")
             result = Data(stats=frozenset({fit}), label=f"{data.label}.{name}()")
         elif name == "assign":
@@ -2097,6 +2221,8 @@ class Analysis:
         node: ast.Call,
     ) -> Any:
         data = grouped.data
+        if name in {"rolling", "expanding", "ewm", "shift", "diff", "pct_change", "cumsum"}:
+            data = replace(data, ordered=True)
         if name in {"rolling", "expanding", "ewm"}:
             if name == "rolling" and _truthy_kw(kw_nodes, "center"):
                 data = replace(
@@ -2229,7 +2355,8 @@ class Analysis:
         if side is None or whole or (frac is None and "n" not in kw_nodes and not node.args):
             return data
         name = self.hint_names[0]
-        for earlier_node, earlier_side, earlier_name in self.samples.get(data.origins, []):
+        sample_key = (data.origins, data.tags)
+        for earlier_node, earlier_side, earlier_name in self.samples.get(sample_key, []):
             if earlier_side != side:
                 self.report(
                     "DL121",
@@ -2239,14 +2366,13 @@ class Analysis:
                     "land in both, so the model is scored on rows it trained on.",
                     key=("DL121-sample", id(node)),
                 )
-        self.samples.setdefault(data.origins, []).append((node, side, name))
+        self.samples.setdefault(sample_key, []).append((node, side, name))
         split = self.new_split(
             node, "sample", shuffled=True, seeded="random_state" in kw_nodes, source=data
         )
         split.sides = {side}
         if not split.seeded:
             self.unseeded_splits.append(split)
-        self.on_split(split, data, node)
         if side == _TRAIN:
             split.train_label = self.hint_names[0]
         else:
@@ -2262,7 +2388,7 @@ class Analysis:
         node: ast.Call,
     ) -> Any:
         columns = _const_strs(kw_nodes.get("columns"))
-        axis = kw_nodes.get("axis")
+        axis = kw_nodes.get("axis") or (node.args[1] if len(node.args) > 1 else None)
         if (
             columns is None
             and node.args
@@ -2297,7 +2423,9 @@ class Analysis:
                 for s, side in new:
                     split = self.splits.get(s)
                     if split is not None:
-                        split.sides.add(side)
+                        if self.hint_names and side == _TEST:
+                            split.test_label = split.test_label or self.hint_names[0]
+                        self.add_side(split, side, data, node)
                     if split is not None and self.hint_names:
                         if side == _TEST:
                             split.test_label = split.test_label or self.hint_names[0]
@@ -2359,7 +2487,7 @@ class Analysis:
                 key=fit,
                 split_line=_line(node),
             )
-        if split.shuffled and data.time:
+        if split.shuffled and data.time and (data.ordered or bool(self.time_columns)):
             self.temporal.append((split, data, node))
 
     def report_temporal(self) -> None:
@@ -2468,6 +2596,8 @@ class Analysis:
             names = _const_strs(node.slice)
             if names:
                 self.target_columns.update(names)
+        elif isinstance(node, ast.Attribute) and node.attr not in {"values", "index", "T"}:
+            self.target_columns.add(node.attr)  # y = df.target
         elif (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)
@@ -2509,10 +2639,9 @@ class Analysis:
         if self.only_validation:
             return True
         split = self.splits.get(sid)
-        names = [data.label, split.test_label if split else None]
-        return not any(
-            n and _VALID_NAME.search(n) and not re.search(r"test", n, re.I) for n in names
-        )
+        # the name the rows got when split decides; a later wrapper's name (lgb_eval) does not
+        name = split.test_label if split and split.test_label else data.label
+        return not (_is_valid_name(name) and not _is_test_name(name))
 
     def is_validation(self, data: Data, sid: int) -> bool:
         return (sid, _TEST) in data.tags and not self.final_test_for(data, sid)
@@ -2599,9 +2728,24 @@ class Analysis:
             )
 
     def evaluate_preds(self, preds: list[Data], truth: list[Data], node: ast.AST, how: str) -> None:
-        for data in preds:
-            for pred in _ordered(data.preds):
-                self.record_eval(pred.est, pred.fit, pred.data, node, how)
+        all_preds = [p for data in preds for p in _ordered(data.preds)]
+        models = list(dict.fromkeys(p.est for p in all_preds))
+        if len(models) >= 2 and not self.loops:
+            # (m1.predict_proba(X) + m2.predict_proba(X)) / 2 scored once: an ensemble
+            blend = self.multi_est(models)
+            for pred in all_preds:
+                self.check_scored_rows(pred.data, node)
+            self.evals.append(
+                Eval(
+                    blend, None, self.union([p.data for p in all_preds]), node, how, self.loop_path
+                )
+            )
+            for pred in all_preds:
+                if pred.fit is not None and self.covers(pred.fit.data, pred.data):
+                    self.record_eval(pred.est, pred.fit, pred.data, node, how)
+            return
+        for pred in all_preds:
+            self.record_eval(pred.est, pred.fit, pred.data, node, how)
 
     def record_eval(
         self, est: Est, fit: Fit | None, data: Data, node: ast.AST, how: str, *, cv: bool = False
@@ -2688,6 +2832,15 @@ class Analysis:
         """Whether the rows ``fitted`` include rows of the held-out ``scored``: how, or None."""
         if not fitted.origins & scored.origins:
             return None
+        for sid in {t[0] for t in fitted.tags}:
+            # opposite sides of one split: the rows are disjoint whatever came later
+            if (
+                self.live(sid)
+                and len(_sides(fitted, sid)) == 1
+                and len(_sides(scored, sid)) == 1
+                and _sides(fitted, sid) != _sides(scored, sid)
+            ):
+                return None
         for sid in sorted(scored.test_splits):
             if not self.live(sid):
                 continue
