@@ -19,6 +19,18 @@ from mlvet.lint import LintConfig, discover, lint_file, lint_paths, lint_source,
 from mlvet.lint._source import neutralise_ipython
 
 ROOT = Path(__file__).resolve().parents[1]
+JSON_KEYS = (
+    "code",
+    "antipattern",
+    "kind",
+    "severity",
+    "path",
+    "line",
+    "column",
+    "cell",
+    "message",
+    "fix",
+)  # what the issue asks of every JSON finding
 runner = CliRunner()
 
 LEAKY = textwrap.dedent(
@@ -456,19 +468,7 @@ def test_cli_formats_and_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
     data = json.loads(runner.invoke(app, ["lint", ".", "-f", "json"]).stdout)
     assert len(data) == 1
-    for key in (
-        "code",
-        "antipattern",
-        "kind",
-        "severity",
-        "path",
-        "line",
-        "column",
-        "cell",
-        "message",
-        "fix",
-    ):
-        assert key in data[0]
+    assert set(JSON_KEYS) <= set(data[0])
     assert (data[0]["antipattern"], data[0]["cell"]) == ("Data Leakage", None)
 
     sarif = json.loads(runner.invoke(app, ["lint", ".", "-f", "sarif"]).stdout)

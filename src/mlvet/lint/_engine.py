@@ -26,6 +26,7 @@ import builtins
 import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
@@ -1434,7 +1435,12 @@ class Analysis:
             return _EstDict(Tup(values))
         return Tup(values)
 
-    def e_ListComp(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp, scope: Scope) -> Any:
+    @contextmanager
+    def comprehension(
+        self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp, scope: Scope
+    ) -> Iterator[Scope]:
+        """A comprehension is a loop: bind its targets in a scope of their own and walk the
+        element as a loop body (so scores inside it count once per value)."""
         inner = Scope(scope)
         targets: set[str] = set()
         data_loop = multi = False
@@ -1456,9 +1462,13 @@ class Analysis:
         )
         self.loops.append(loop)
         try:
-            value = self.expr(node.elt, inner)
+            yield inner
         finally:
             self.loops.pop()
+
+    def e_ListComp(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp, scope: Scope) -> Any:
+        with self.comprehension(node, scope) as inner:
+            value = self.expr(node.elt, inner)
         if isinstance(value, Data):
             return value
         if isinstance(value, Est):
@@ -1469,31 +1479,9 @@ class Analysis:
     e_GeneratorExp = e_ListComp
 
     def e_DictComp(self, node: ast.DictComp, scope: Scope) -> Any:
-        inner = Scope(scope)
-        targets: set[str] = set()
-        data_loop = multi = False
-        for gen in node.generators:
-            element = self.element_of(self.expr(gen.iter, inner))
-            data_loop = data_loop or _holds_data(element)
-            multi = multi or self.is_multi(element)
-            self.bind(gen.target, element, inner)
-            targets |= set(_target_names(gen.target))
-            for cond in gen.ifs:
-                self.expr(cond, inner)
-        loop = Loop(
-            next(self.loop_ids),
-            node,
-            set(targets),
-            set(targets),
-            multi_est=multi,
-            data_loop=data_loop,
-        )
-        self.loops.append(loop)
-        try:
+        with self.comprehension(node, scope) as inner:
             self.expr(node.key, inner)
             value = self.expr(node.value, inner)
-        finally:
-            self.loops.pop()
         return value if isinstance(value, Data) else OTHER
 
     def e_Lambda(self, node: ast.Lambda, scope: Scope) -> Any:
