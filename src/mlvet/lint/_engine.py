@@ -883,6 +883,15 @@ class Analysis:
         multi: bool,
         data_loop: bool = False,
     ) -> None:
+        with self.looping(node, targets, multi=multi, data_loop=data_loop) as loop:
+            self.block(body, scope)
+        self.check_hand_search(loop, body)
+
+    @contextmanager
+    def looping(
+        self, node: ast.AST, targets: set[str], *, multi: bool, data_loop: bool
+    ) -> Iterator[Loop]:
+        """Walk a loop body (once) with the loop on the stack."""
         loop = Loop(
             next(self.loop_ids),
             node,
@@ -893,10 +902,9 @@ class Analysis:
         )
         self.loops.append(loop)
         try:
-            self.block(body, scope)
+            yield loop
         finally:
             self.loops.pop()
-        self.check_hand_search(loop, body)
 
     def is_multi(self, value: Any) -> bool:
         if isinstance(value, Est):
@@ -1452,19 +1460,8 @@ class Analysis:
             targets |= set(_target_names(gen.target))
             for cond in gen.ifs:
                 self.expr(cond, inner)
-        loop = Loop(
-            next(self.loop_ids),
-            node,
-            set(targets),
-            set(targets),
-            multi_est=multi,
-            data_loop=data_loop,
-        )
-        self.loops.append(loop)
-        try:
+        with self.looping(node, targets, multi=multi, data_loop=data_loop):
             yield inner
-        finally:
-            self.loops.pop()
 
     def e_ListComp(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp, scope: Scope) -> Any:
         with self.comprehension(node, scope) as inner:
