@@ -1148,41 +1148,16 @@ class Analysis:
         if any(t[1] == side for t in value.tags if t[0] in {sid for sid in self.manual_split_ids}):
             return value  # already this side of a manual split (a filter of the test set)
         key = (value.origins, frozenset(t for t in value.tags if t[0] not in self.manual_split_ids))
-        sid = self.manual_splits.get(key)
-        if sid is None:
-            sid = next(self.split_ids)
-            self.manual_splits[key] = sid
-            self.manual_split_ids.add(sid)
-            self.splits[sid] = Split(
-                sid,
-                value_node,
-                "slicing",
-                shuffled=False,
-                seeded=True,
-                source_label=value.label,
-                sides=set(),
-            )
+        sid = self.named_split(key, value, value_node, sides=set())
         split = self.splits[sid]
         self.check_slice_bounds(sid, side, name, value_node)
         self.check_independent_draws(value, side, name, value_node)
         if side == _TEST and _is_valid_name(name) and not _is_test_name(name):
             # tr / va / te: the validation part is held out from the training side of the
             # split, whose other training part is everything on that side that is not it
-            inner_key = (key, "validation")
-            inner = self.manual_splits.get(inner_key)
-            if inner is None:
-                inner = next(self.split_ids)
-                self.manual_splits[inner_key] = inner
-                self.manual_split_ids.add(inner)
-                self.splits[inner] = Split(
-                    inner,
-                    value_node,
-                    "slicing",
-                    shuffled=False,
-                    seeded=True,
-                    source_label=value.label,
-                    parent=(sid, _TRAIN),
-                )
+            inner = self.named_split(
+                (key, "validation"), value, value_node, sides={_TRAIN, _TEST}, parent=(sid, _TRAIN)
+            )
             self.splits[inner].test_label = self.splits[inner].test_label or name
             self.add_side(split, _TRAIN, value, value_node)
             return replace(value, tags=value.tags | {(sid, _TRAIN), (inner, _TEST)})
@@ -1192,6 +1167,33 @@ class Analysis:
         else:
             split.train_label = split.train_label or name
         return replace(value, tags=value.tags | {(sid, side)})
+
+    def named_split(
+        self,
+        key: Any,
+        value: Data,
+        node: ast.AST,
+        *,
+        sides: set[str],
+        parent: tuple[int, str] | None = None,
+    ) -> int:
+        """The split that parts named from the same rows belong to (made on first use)."""
+        sid = self.manual_splits.get(key)
+        if sid is None:
+            sid = next(self.split_ids)
+            self.manual_splits[key] = sid
+            self.manual_split_ids.add(sid)
+            self.splits[sid] = Split(
+                sid,
+                node,
+                "slicing",
+                shuffled=False,
+                seeded=True,
+                source_label=value.label,
+                sides=sides,
+                parent=parent,
+            )
+        return sid
 
     def add_side(self, split: Split, side: str, value: Data, node: ast.AST) -> None:
         """A split made by naming its parts becomes a split once both sides exist."""
