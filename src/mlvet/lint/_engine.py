@@ -536,6 +536,10 @@ def _call_name(node: ast.Call) -> str:
     )
 
 
+def _compared_in(func: ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> bool:
+    return any(isinstance(n, ast.Compare) and name in _names_in(n) for n in ast.walk(func))
+
+
 def _holds_data(value: Any) -> bool:
     if isinstance(value, Data):
         return True
@@ -1793,6 +1797,14 @@ class Analysis:
             if isinstance(joined, Data) and len(parts) > 1 and name in K.CONCAT_FUNCTIONS:
                 return joined.relabel(f"{name}({', '.join(parts[:3])})")
             return joined
+        key = kw.get("key")
+        if name in {"max", "min", "sorted"} and isinstance(key, Func) and args:
+            # max(thresholds, key=lambda t: f1_score(y_test, p > t)): a loop over the values
+            params = {a.arg for a in key.node.args.args}
+            with self.looping(node, params, multi=False, data_loop=_holds_data(args[0])) as loop:
+                loop.thresholded |= {p for p in params if _compared_in(key.node, p)}
+                self.call_function(key, [self.element_of(args[0])], {})
+            return self.element_of(args[0]) if name != "sorted" else args[0]
         if name in {
             "enumerate",
             "zip",
