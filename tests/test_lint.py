@@ -702,6 +702,11 @@ def test_correct_code_is_not_flagged(body: str) -> None:
             "GE102",
         ),
         (
+            SPLIT + "p = LogisticRegression().fit(X_train, y_train).predict_proba(X_test)[:, 1]\n"
+            "best = max(np.arange(0.05, 0.95, 0.01), key=lambda t: f1_score(y_test, p > t))",
+            "GE103",
+        ),
+        (
             "X_trval, X_test = X[:800], X[800:]\ny_trval, y_test = y[:800], y[800:]\n"
             "m = LogisticRegression().fit(X, y)\nprint(m.score(X_test, y_test))",
             "DL121",
