@@ -366,10 +366,6 @@ class LintReport:
     paths: list[str] = field(default_factory=list)
     """The linted files as they appear in findings (relative to the project root)."""
 
-    @property
-    def unparsed(self) -> int:
-        return len({f.location.path for f in self.findings if f.family == "MV"})
-
 
 def _lint_chunk(args: tuple[list[str], LintConfig]) -> list[dict[str, Any]]:
     paths, config = args

@@ -143,7 +143,6 @@ _LOADER_NAME = re.compile(
     r"^(load|read|fetch|get|import|download|query|extract|open)|data|_df$|frame", re.I
 )
 _MAX_DEPTH = 6
-_SEEDLESS_SPLIT = "train_test_split"
 
 
 # --- abstract values ----------------------------------------------------------------------
@@ -214,7 +213,6 @@ class Data:
     ordered: bool = False
     """Rows put in time order (sorted, indexed by date, shifted, windowed): with ``time``,
     a time series rather than a table that merely has a date column."""
-    grouped: bool = False
     label: str = "data"
 
     def relabel(self, label: str) -> Data:
@@ -223,10 +221,6 @@ class Data:
     @property
     def test_splits(self) -> frozenset[int]:
         return frozenset(s for s, side in self.tags if side == _TEST)
-
-    @property
-    def train_splits(self) -> frozenset[int]:
-        return frozenset(s for s, side in self.tags if side == _TRAIN)
 
     def keep_columns(self, columns: Iterable[str]) -> Data:
         cols = set(columns)
@@ -1024,12 +1018,10 @@ class Analysis:
             base = self.expr(target.value, scope)
             if isinstance(base, Data) and isinstance(value, Data):
                 keep = replace(value, tags=frozenset(), origins=frozenset())
-                time = value.time or (target.attr == "index" and bool(value.time))
-                self.rebind_root(
-                    target.value,
-                    replace(self.union([base, keep], label=base.label), time=time),
-                    scope,
-                )
+                merged = self.union([base, keep], label=base.label)
+                if target.attr == "index" and value.time:  # df.index = pd.to_datetime(...)
+                    merged = replace(merged, ordered=True)
+                self.rebind_root(target.value, merged, scope)
             elif isinstance(base, Obj):
                 if isinstance(value, Data):
                     value = self.manual_split(target.attr, value, value_node).relabel(
@@ -2031,15 +2023,7 @@ class Analysis:
             return self.splitter_split(est, x, node)
         if name in {"fit", "fit_resample", "partial_fit", "train"}:
             self.note_target(node.args[1] if len(node.args) > 1 else kw_nodes.get("y"))
-        if name in {
-            "fit",
-            "fit_transform",
-            "fit_resample",
-            "fit_sample",
-            "partial_fit",
-            "fit_predict",
-            "train",
-        }:
+        if name in K.FIT_METHODS:
             if not isinstance(x, Data):
                 return est if name in {"fit", "partial_fit", "train"} else OTHER
             extra = (
@@ -2186,14 +2170,14 @@ class Analysis:
             result = self.call_function(args[0], [data, *args[1:]], kw)
         elif name in {"apply", "transform", "map", "agg", "aggregate", "applymap"}:
             result = self.union([data, *[a for a in args if isinstance(a, Data)]])
-        elif name in {"isin"}:
-            result = self.union([data, *args]) if any(isinstance(a, Data) for a in args) else data
-            if isinstance(result, Data):
-                incoming = [a for a in args if isinstance(a, Data)]
-                result = replace(
-                    result,
-                    tags=frozenset().union(*(a.tags for a in incoming)) if incoming else data.tags,
-                )
+        elif name == "isin":
+            # df.index.isin(train.index): a mask of the rows on the other frame's side
+            incoming = [a for a in args if isinstance(a, Data)]
+            result = (
+                replace(data, tags=frozenset().union(*(a.tags for a in incoming)))
+                if incoming
+                else data
+            )
         else:
             result = self.union([data, *args, *kw.values()])
         if name in {"to_datetime"} and isinstance(result, Data):
@@ -2642,9 +2626,6 @@ class Analysis:
         name = split.test_label if split and split.test_label else data.label
         return not (_is_valid_name(name) and not _is_test_name(name))
 
-    def is_validation(self, data: Data, sid: int) -> bool:
-        return (sid, _TEST) in data.tags and not self.final_test_for(data, sid)
-
     def metric_call(self, name: str, args: list[Any], kw: dict[str, Any], node: ast.Call) -> Any:
         values = [*args, *kw.values()]
         preds = [v for v in values if isinstance(v, Data) and v.preds]
@@ -3059,10 +3040,6 @@ class Analysis:
                 )
 
     def check_seeds(self) -> None:
-        scored = {ev.est.id for ev in self.evals}
-        for est in self.ests:
-            if est.id in scored or (est.inner is not None and est.inner.id in scored):
-                pass
         for ev in self.evals:
             for est in [ev.est, *ev.est.members, *ev.est.steps] + (
                 [ev.est.inner] if ev.est.inner else []
