@@ -15,7 +15,15 @@ from typer.testing import CliRunner
 from mlvet import catalog
 from mlvet.cli import app
 from mlvet.exceptions import ConfigError, InputError
-from mlvet.lint import LintConfig, discover, lint_file, lint_paths, lint_source, load_config
+from mlvet.lint import (
+    LintConfig,
+    discover,
+    lint_file,
+    lint_files,
+    lint_paths,
+    lint_source,
+    load_config,
+)
 from mlvet.lint._source import neutralise_ipython
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -539,6 +547,8 @@ def test_unicode_paths_and_identifiers(tmp_path: Path) -> None:
         (lambda: lint_file("/nonexistent/file.py"), "not a file"),
         (lambda: lint_paths(["."], LintConfig(), jobs=0), "positive int"),
         (lambda: LintConfig(per_file_ignores=(("*.py", ("NOPE",)),)), "matches no finding code"),
+        (lambda: LintConfig(time_columns="trade_date"), "sequence of strings"),  # type: ignore[arg-type]
+        (lambda: lint_files([], LintConfig(), jobs=True), "positive int"),
     ],
 )
 def test_bad_arguments_are_named(call: object, message: str) -> None:

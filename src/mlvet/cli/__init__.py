@@ -422,12 +422,13 @@ def lint_cmd(
     """
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from mlvet.lint import discover, lint_paths, load_config, record_lint
+    from mlvet.lint import discover, lint_files, load_config, record_lint
 
     config = load_config(Path.cwd()).with_overrides(
         select=select or (), ignore=ignore or (), time_columns=time_column or ()
     )
-    total = len(discover(paths, config))
+    files = discover(paths, config)
+    total = len(files)
     if total == 0:
         err.print("[yellow]warning:[/yellow] no .py or .ipynb files found under the given paths.")
     with Progress(
@@ -439,7 +440,7 @@ def lint_cmd(
         disable=total < 200 or not err.is_terminal,
     ) as bar:
         task = bar.add_task("lint", total=total)
-        report = lint_paths(paths, config, jobs=jobs, progress=lambda n: bar.advance(task, n))
+        report = lint_files(files, config, jobs=jobs, progress=lambda n: bar.advance(task, n))
     if fmt is LintFormat.text:
         from mlvet.report._render import TextRenderer
 

@@ -43,6 +43,7 @@ __all__ = [
     "LintReport",
     "discover",
     "lint_file",
+    "lint_files",
     "lint_paths",
     "lint_source",
     "load_config",
@@ -104,6 +105,12 @@ class LintConfig:
         object.__setattr__(
             self, "per_file_ignores", tuple((p, upper(c)) for p, c in self.per_file_ignores)
         )
+        for name in ("exclude", "extend_exclude", "time_columns"):
+            values = getattr(self, name)
+            if isinstance(values, str) or not all(isinstance(v, str) for v in values):
+                raise InputError(
+                    f"LintConfig.{name} must be a sequence of strings, got {values!r}."
+                )
         select_rules(self.select, self.ignore)  # validates every prefix
         for pattern, codes in self.per_file_ignores:
             if not isinstance(pattern, str):
@@ -384,15 +391,30 @@ def lint_paths(
     jobs: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> LintReport:
-    """Lint every script and notebook under ``paths``.
+    """Lint every script and notebook under ``paths`` (see :func:`discover`).
 
     ``jobs`` processes share the work (default: the CPU count, one process for small
     runs); ``progress`` is called with the number of files finished after each batch.
     """
+    _check_jobs(jobs)  # before walking folders
+    config = config or load_config()
+    return lint_files(discover(paths, config), config, jobs=jobs, progress=progress)
+
+
+def _check_jobs(jobs: object) -> None:
     if jobs is not None and (not isinstance(jobs, int) or isinstance(jobs, bool) or jobs < 1):
         raise InputError(f"jobs must be a positive int, got {jobs!r}.")
-    config = config or load_config()
-    files = discover(paths, config)
+
+
+def lint_files(
+    files: Sequence[Path],
+    config: LintConfig,
+    *,
+    jobs: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> LintReport:
+    """Lint files already found by :func:`discover` (what :func:`lint_paths` does next)."""
+    _check_jobs(jobs)
     workers = jobs or os.cpu_count() or 1
     findings: list[Finding] = []
     if workers == 1 or len(files) < 32:
