@@ -17,12 +17,14 @@ from mlvet.cli import app
 from mlvet.exceptions import ConfigError, InputError
 from mlvet.lint import (
     LintConfig,
+    LintReport,
     discover,
     lint_file,
     lint_files,
     lint_paths,
     lint_source,
     load_config,
+    record_lint,
 )
 from mlvet.lint._source import neutralise_ipython
 
@@ -549,6 +551,7 @@ def test_unicode_paths_and_identifiers(tmp_path: Path) -> None:
         (lambda: LintConfig(per_file_ignores=(("*.py", ("NOPE",)),)), "matches no finding code"),
         (lambda: LintConfig(time_columns="trade_date"), "sequence of strings"),  # type: ignore[arg-type]
         (lambda: lint_files([], LintConfig(), jobs=True), "positive int"),
+        (lambda: record_lint(LintReport([], 0), "train.py"), "list of path strings"),
     ],
 )
 def test_bad_arguments_are_named(call: object, message: str) -> None:

@@ -465,6 +465,12 @@ def record_lint(report: LintReport, paths: Sequence[str], *, ledger: Any = None)
     from mlvet.ledger import open_ledger, write_findings
     from mlvet.ledger._ledger import now_iso
 
+    if not isinstance(report, LintReport):
+        raise InputError(
+            f"record_lint needs a LintReport (from lint_paths), got {type(report).__name__}."
+        )
+    if isinstance(paths, str) or not all(isinstance(p, str) for p in paths):
+        raise InputError(f"paths must be a list of path strings, got {paths!r}.")
     led = open_ledger(ledger)
     run_id = str(uuid.uuid4())
     now = now_iso()
