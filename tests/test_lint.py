@@ -453,7 +453,8 @@ def test_fuzz_random_bytes(tmp_path_factory: pytest.TempPathFactory, data: bytes
         path = folder / f"f{suffix}"
         path.write_bytes(data)
         for finding in lint_file(path, LintConfig(root=folder)):
-            assert finding.code in {"MV001", "MV002"} or catalog.get_rule(finding.code)
+            # bytes are never ML code: at most "could not parse", never an analysis failure
+            assert finding.code == "MV001", finding.message
 
 
 # --- the command ------------------------------------------------------------------------------
