@@ -1113,17 +1113,7 @@ class Analysis:
             and (value_node.value.attr in {"loc", "xs"})
         ):
             # joined.loc["train"]: the part of concat(..., keys=["train", "test"]) so named
-            mixed = {sid for sid in value.test_splits if (sid, _TRAIN) in value.tags}
-            part_side = _side_from_name(key) or side
-            if mixed and part_side:
-                drop = _TEST if part_side == _TRAIN else _TRAIN
-                part = replace(
-                    value,
-                    tags=frozenset(t for t in value.tags if not (t[0] in mixed and t[1] == drop)),
-                )
-                self.positioned.add((part.origins, part.tags))
-                return part
-            return value
+            return self.take_side(value, _side_from_name(key) or side)
         if isinstance(index, ast.Slice):
             if index.lower is None and index.upper is None:
                 return value
@@ -1252,12 +1242,16 @@ class Analysis:
         side = _side_from_name(self.hint_names[0] if len(self.hint_names) == 1 else None)
         if side is None and (index.lower is None) != (index.upper is None):
             side = _TRAIN if index.lower is None else _TEST
-        mixed = {sid for sid in base.test_splits if (sid, _TRAIN) in base.tags}
+        return self.take_side(base, side)
+
+    def take_side(self, joined: Data, side: str | None) -> Data:
+        """The ``side`` part of rows that hold both sides of a split (train and test joined)."""
+        mixed = {sid for sid in joined.test_splits if (sid, _TRAIN) in joined.tags}
         if side is None or not mixed:
-            return base
+            return joined
         drop = _TEST if side == _TRAIN else _TRAIN
         part = replace(
-            base, tags=frozenset(t for t in base.tags if not (t[0] in mixed and t[1] == drop))
+            joined, tags=frozenset(t for t in joined.tags if not (t[0] in mixed and t[1] == drop))
         )
         self.positioned.add((part.origins, part.tags))
         return part
