@@ -58,20 +58,22 @@ def _find_pyproject(start: Path) -> Path | None:
     return None
 
 
-def _pyproject_table(root: Path) -> tuple[dict[str, Any], Path]:
-    path = _find_pyproject(root)
+def pyproject_table(start: Path) -> tuple[dict[str, Any], Path | None]:
+    """``[tool.mlvet]`` of the nearest ``pyproject.toml`` at or above ``start``, and that
+    file (``({}, None)`` when there is none)."""
+    path = _find_pyproject(start)
     if path is None:
-        return {}, root
+        return {}, None
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(
-            f"{path} is not valid TOML ({exc}); fix the file or set MLVET_DB_URL to bypass it."
+            f"{path} is not valid TOML ({exc}); fix the file, mlvet reads [tool.mlvet] from it."
         ) from exc
     table = data.get("tool", {}).get("mlvet", {})
     if not isinstance(table, dict):
         raise ConfigError(f"[tool.mlvet] in {path} must be a table, got {type(table).__name__}.")
-    return table, path.parent
+    return table, path
 
 
 def _default_actor() -> str:
@@ -84,7 +86,8 @@ def _default_actor() -> str:
 def get_settings() -> Settings:
     """Return the settings in force now (overrides, environment, pyproject, defaults)."""
     cwd = Path.cwd()
-    table, root = _pyproject_table(cwd)
+    table, pyproject = pyproject_table(cwd)
+    root = pyproject.parent if pyproject else cwd
     db_url = os.environ.get(f"{ENV_PREFIX}DB_URL") or table.get("db_url")
     if db_url is None:
         db_url = f"sqlite:///{cwd / DEFAULT_DIR / DEFAULT_DB_FILE}"

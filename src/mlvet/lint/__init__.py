@@ -24,13 +24,13 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-import tomllib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlvet._config import pyproject_table
 from mlvet._findings import Finding, Location
 from mlvet.catalog import select_rules
 from mlvet.exceptions import ConfigError, InputError
@@ -165,19 +165,10 @@ def load_config(start: Path | None = None) -> LintConfig:
     """``[tool.mlvet.lint]`` from the nearest ``pyproject.toml`` at or above ``start``."""
     start = (start or Path.cwd()).resolve()
     folder = start if start.is_dir() else start.parent
-    for candidate in (folder, *folder.parents):
-        path = candidate / "pyproject.toml"
-        if path.is_file():
-            break
-    else:
+    mlvet_table, path = pyproject_table(folder)
+    if path is None:
         return LintConfig(root=folder)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            f"{path} is not valid TOML ({exc}); fix it or run from another folder."
-        ) from exc
-    table = data.get("tool", {}).get("mlvet", {}).get("lint", {})
+    table = mlvet_table.get("lint", {})
     if not isinstance(table, dict):
         raise ConfigError(f"[tool.mlvet.lint] in {path} must be a table.")
     known = {"select", "ignore", "per-file-ignores", "exclude", "extend-exclude", "time-columns"}
