@@ -10,7 +10,10 @@ The hierarchy::
     │   ├── LedgerNotInitialisedError       a server ledger without the mlvet schema
     │   └── LedgerOutdatedError             a ledger behind the code's schema revision
     ├── NotFoundError (LookupError)         a dataset, version or run that is not recorded
-    └── DataQualityError            data violated its assertions; the batch is quarantined
+    ├── DataQualityError            data violated its assertions; the batch is quarantined
+    └── VaultError                  a sealed test set cannot be used as asked
+        ├── BudgetExceededError     the evaluation budget is spent (carries the GE301 finding)
+        └── VaultIntegrityError     the stored set no longer matches its commitment
 
 Each message names the problem, the value received and the fix. Causes are kept with
 ``raise ... from exc``.
@@ -25,6 +28,7 @@ if TYPE_CHECKING:
     from mlvet._findings import Finding
 
 __all__ = [
+    "BudgetExceededError",
     "ConfigError",
     "DataQualityError",
     "InputError",
@@ -34,6 +38,8 @@ __all__ = [
     "MlvetError",
     "NotFoundError",
     "UnknownRuleError",
+    "VaultError",
+    "VaultIntegrityError",
 ]
 
 
@@ -80,3 +86,25 @@ class DataQualityError(MlvetError):
         super().__init__(message)
         self.findings = tuple(findings)
         self.version = version
+
+
+class VaultError(MlvetError):
+    """A sealed test set cannot be sealed, read or evaluated as asked.
+
+    Messages never quote a sealed row or label.
+    """
+
+
+class BudgetExceededError(VaultError):
+    """The vault refused an evaluation because its budget is spent.
+
+    ``finding`` is the GE301 finding recorded in the ledger for the refusal.
+    """
+
+    def __init__(self, message: str, *, finding: Finding) -> None:
+        super().__init__(message)
+        self.finding = finding
+
+
+class VaultIntegrityError(VaultError):
+    """The stored test set no longer matches the SHA-256 commitment recorded at sealing."""

@@ -38,6 +38,8 @@ class Rule:
     severity: Severity
     message: str
     fix: str
+    guard: str = "lint"
+    """Which guard reports the code: ``lint``, ``check_split``, ``trace``, ``vault``, ``catalog``, ``audit``."""
 
     @property
     def family(self) -> str:
@@ -134,6 +136,98 @@ RULES: tuple[Rule, ...] = (
         "Missing values of time-ordered data are back-filled, copying later values into earlier rows.",
         "Forward-fill (ffill) or impute from the past only; never fill a row from its future.",
     ),
+    # --- DL2xx: checks on the split data (mlvet.check_split) ----------------------------
+    Rule(
+        "DL201",
+        "rows-in-both-splits",
+        "overlap",
+        Severity.ERROR,
+        "The same rows (features and label) appear in both the training and the test set.",
+        "Drop duplicates before splitting, or split by an entity id so each copy stays on one side.",
+        guard="check_split",
+    ),
+    Rule(
+        "DL202",
+        "near-duplicates-across-splits",
+        "overlap",
+        Severity.WARNING,
+        "Test rows equal training rows once numbers are rounded and text is case- and space-folded.",
+        "Deduplicate on normalised values before the split, or split by the entity the copies come from.",
+        guard="check_split",
+    ),
+    Rule(
+        "DL203",
+        "entity-in-both-splits",
+        "overlap",
+        Severity.ERROR,
+        "The same entity (customer, security, patient) has rows on both sides of the split.",
+        "Split by the entity: GroupShuffleSplit or GroupKFold with groups= the entity id.",
+        guard="check_split",
+    ),
+    Rule(
+        "DL204",
+        "test-not-after-train",
+        "temporal",
+        Severity.ERROR,
+        "Test rows are not strictly later than every training row plus the forecast horizon.",
+        "Split by time: train on rows up to a cut-off, test on rows from cut-off + horizon on (TimeSeriesSplit with gap=).",
+        guard="check_split",
+    ),
+    Rule(
+        "DL205",
+        "test-rebalanced",
+        "oversampling",
+        Severity.ERROR,
+        "The test set's classes are far more balanced than in the data it came from: the signature of resampling before the split.",
+        "Split first, resample only the training rows, and keep the test set at the natural class ratio.",
+        guard="check_split",
+    ),
+    Rule(
+        "DL206",
+        "target-proxy-feature",
+        "target-proxy",
+        Severity.ERROR,
+        "A single feature predicts the target almost perfectly on its own, or determines it exactly.",
+        "Find out how the feature is produced; drop it if it is computed from the outcome or only known after it.",
+        guard="check_split",
+    ),
+    Rule(
+        "DL207",
+        "used-before-published",
+        "peek-a-boo",
+        Severity.ERROR,
+        "Feature values are used in rows whose prediction time comes before the values were published.",
+        "Lag the feature by its publication delay (groupby(entity).shift) or join it as of the prediction time.",
+        guard="check_split",
+    ),
+    # --- DL3xx: found at run time (mlvet.trace) -----------------------------------------
+    Rule(
+        "DL301",
+        "traced-fit-on-evaluation-rows",
+        "metrics-from-beyond",
+        Severity.ERROR,
+        "At run time, a preprocessing step was fitted on rows that were later used to evaluate a model.",
+        "Fit the step on the training rows only, or put it in a Pipeline so it is refitted per split.",
+        guard="trace",
+    ),
+    Rule(
+        "DL302",
+        "traced-resample-reaches-evaluation",
+        "oversampling",
+        Severity.ERROR,
+        "At run time, rows a resampler saw or synthesised were later used to evaluate a model.",
+        "Resample after the split and only the training rows (an imblearn Pipeline does it per fold).",
+        guard="trace",
+    ),
+    Rule(
+        "DL303",
+        "traced-train-test-overlap",
+        "overlap",
+        Severity.ERROR,
+        "At run time, a model was evaluated on a mix of rows it was trained on and rows it was not.",
+        "Evaluate on rows disjoint from the training rows; deduplicate and split by entity.",
+        guard="trace",
+    ),
     # --- GE: Grade-your-own-Exam -------------------------------------------------------
     Rule(
         "GE101",
@@ -158,6 +252,42 @@ RULES: tuple[Rule, ...] = (
         Severity.WARNING,
         "A decision threshold is chosen by scoring thresholds on the test set.",
         "Choose the threshold on a validation split or out-of-fold predictions, then report it on the test set.",
+    ),
+    Rule(
+        "GE201",
+        "traced-test-reuse",
+        "multi-test",
+        Severity.WARNING,
+        "At run time, the same evaluation rows scored several models.",
+        "Select among models by cross-validation on the training rows; score only the chosen one on the test rows, once (mlvet.Vault).",
+        guard="trace",
+    ),
+    Rule(
+        "GE202",
+        "traced-fit-after-test",
+        "test-in-selection",
+        Severity.WARNING,
+        "At run time, a model was fitted after a test score had been computed: the test result can shape what is built next.",
+        "Finish development on training and validation rows; evaluate on the test rows last, once.",
+        guard="trace",
+    ),
+    Rule(
+        "GE301",
+        "vault-budget-exceeded",
+        "multi-test",
+        Severity.ERROR,
+        "A sealed test set was asked for more evaluations than its budget allows; the evaluation was refused.",
+        "Develop on validation data; if a further final evaluation is justified, pass override= with a written reason.",
+        guard="vault",
+    ),
+    Rule(
+        "GE302",
+        "vault-budget-override",
+        "multi-test",
+        Severity.WARNING,
+        "A sealed test set was evaluated beyond its budget under a recorded override.",
+        "Report every evaluation of the sealed set with the final score, and the reason for the extra ones.",
+        guard="vault",
     ),
     # --- TC: Tuning-under-the-Carpet ---------------------------------------------------
     Rule(
@@ -242,6 +372,7 @@ RULES: tuple[Rule, ...] = (
         Severity.ERROR,
         "A column required by the dataset's schema is missing, or a column is not in it.",
         "Produce the columns the schema names, or record a new schema version on purpose.",
+        guard="catalog",
     ),
     Rule(
         "DC102",
@@ -250,6 +381,7 @@ RULES: tuple[Rule, ...] = (
         Severity.ERROR,
         "A column's data type differs from the type in the dataset's schema.",
         "Cast the column where it is produced, or update the schema if the change is intended.",
+        guard="catalog",
     ),
     Rule(
         "DC103",
@@ -258,6 +390,7 @@ RULES: tuple[Rule, ...] = (
         Severity.ERROR,
         "A column that must not be null has null values.",
         "Find the producer step that drops values; impute explicitly in a recorded step if needed.",
+        guard="catalog",
     ),
     Rule(
         "DC104",
@@ -266,6 +399,7 @@ RULES: tuple[Rule, ...] = (
         Severity.ERROR,
         "Values fail a data-quality check (range, allowed set, pattern).",
         "Fix the upstream data or the step that produced it; widen the check only on evidence.",
+        guard="catalog",
     ),
     Rule(
         "DC105",
@@ -274,6 +408,7 @@ RULES: tuple[Rule, ...] = (
         Severity.ERROR,
         "A column or key that must be unique has duplicate values.",
         "Deduplicate in a recorded step, or correct the key the schema declares unique.",
+        guard="catalog",
     ),
     Rule(
         "DC106",
@@ -282,6 +417,7 @@ RULES: tuple[Rule, ...] = (
         Severity.INFO,
         "The dataset is registered with no data-quality assertions.",
         "Attach a schema: mlvet.infer_schema(reference) and register_dataset(..., schema=...).",
+        guard="catalog",
     ),
     Rule(
         "DC201",
@@ -290,6 +426,7 @@ RULES: tuple[Rule, ...] = (
         Severity.WARNING,
         "The dataset is registered with no producer and no inputs: nobody can say where it came from.",
         "Register it with produced_by= (the loading or extraction code) and its inputs=.",
+        guard="catalog",
     ),
     Rule(
         "DC202",
@@ -298,6 +435,7 @@ RULES: tuple[Rule, ...] = (
         Severity.ERROR,
         "A dataset is derived from a quarantined version.",
         "Repair the quarantined batch and register the repaired version, then derive from that.",
+        guard="catalog",
     ),
     Rule(
         "DC301",
@@ -306,6 +444,7 @@ RULES: tuple[Rule, ...] = (
         Severity.ERROR,
         "The ledger's hash-chained event log was edited, reordered or had events deleted.",
         "Restore the ledger from a trusted backup and investigate who changed it and when.",
+        guard="audit",
     ),
     Rule(
         "DC302",
@@ -314,5 +453,6 @@ RULES: tuple[Rule, ...] = (
         Severity.ERROR,
         "A recorded row no longer matches the audit event that created it.",
         "Restore the row from the event's payload or a backup; find out who edited it.",
+        guard="audit",
     ),
 )

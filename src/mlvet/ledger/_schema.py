@@ -5,7 +5,8 @@ Conventions, which the audit chain relies on:
 * Times are stored as ISO-8601 UTC text (``2026-03-02T14:05:00.123456Z``) so that they read
   back byte-identical on SQLite and PostgreSQL.
 * Structured values are stored as canonical JSON text (``*_json`` columns).
-* Every table except ``events`` and ``chain_head`` has an ``event_seq`` column: the event
+* Every table except ``events``, ``chain_head`` and ``vault_contents`` (sealed rows, which
+  must not be copied into event payloads) has an ``event_seq`` column: the event
   whose payload holds the row as last written. ``mlvet audit verify`` compares each row
   with that payload, so an edit or a deletion through plain SQL is found and located.
 """
@@ -20,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -285,8 +287,22 @@ vault_reads = Table(
     Column("metrics_json", Text, nullable=False),
     Column("actor", String(200), nullable=False),
     Column("override_reason", Text, nullable=True),
+    Column("kind", String(16), nullable=False, server_default="final"),
+    Column("status", String(16), nullable=False, server_default="done"),
     *_audit_cols(),
     Index(None, "vault_id"),
+)
+
+vault_contents = Table(
+    # The sealed rows themselves. Deliberately outside the audit chain: an event payload
+    # would copy the rows into the readable event log. The vault's audited row holds the
+    # SHA-256 commitment that every read checks these bytes against.
+    "vault_contents",
+    metadata,
+    Column("vault_id", Integer, ForeignKey("vaults.id"), primary_key=True, autoincrement=False),
+    Column("salt", String(64), nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("created_at", TS, nullable=False),
 )
 
 # --- monitoring -----------------------------------------------------------------------
