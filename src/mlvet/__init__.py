@@ -29,17 +29,21 @@ from mlvet.data import (
     validate,
 )
 from mlvet.exceptions import (
+    BudgetExceededError,
     ConfigError,
     DataQualityError,
     InputError,
     LedgerError,
     MlvetError,
     NotFoundError,
+    VaultError,
 )
 from mlvet.ledger import Ledger, open_ledger
+from mlvet.tracing import Trace, trace
 from mlvet.report import render
 
 __all__ = [
+    "BudgetExceededError",
     "ConfigError",
     "DataQualityError",
     "DatasetVersion",
@@ -53,6 +57,8 @@ __all__ = [
     "MlvetError",
     "NotFoundError",
     "ScorecardRow",
+    "Trace",
+    "VaultError",
     "Settings",
     "Severity",
     "__version__",
@@ -75,5 +81,6 @@ __all__ = [
     "rules",
     "scorecard",
     "step",
+    "trace",
     "validate",
 ]

@@ -1,0 +1,742 @@
+"""``with mlvet.trace():`` — record what scikit-learn and imbalanced-learn did, row by row.
+
+While a trace is active, every ``fit``, ``fit_transform``, ``fit_resample``,
+``partial_fit``, ``transform``, ``predict``, ``predict_proba``, ``predict_log_proba``,
+``decision_function`` and ``score`` of a scikit-learn estimator (imbalanced-learn's are
+scikit-learn estimators too), every splitter's ``split``, ``train_test_split`` and the
+sklearn metric functions are wrapped. Only the outermost call is recorded: a Pipeline's
+``fit`` is one call with the rows the pipeline saw, not one per step. Each recorded call
+keeps a 64-bit hash of every row it saw (see :mod:`mlvet.tracing._rows`), and each
+``transform`` links its output rows to its input rows, so rows can be followed through
+scaling into a model and out into a metric.
+
+When the block ends, :func:`mlvet.tracing._analysis.derive` turns the calls into findings
+(DL301–DL303, GE201, GE202) and the trace is recorded in the ledger as a run of kind
+``trace``. Nothing else in the user's code has to change.
+
+What it cannot see: work done in other processes (``n_jobs > 1`` with joblib's default
+process backend — use ``joblib.parallel_backend("threading")`` inside the trace), user
+classes that override ``fit`` without calling ``super().fit`` unless they subclass
+``BaseEstimator`` (those are wrapped when defined), and estimators outside scikit-learn's
+class tree (XGBoost's and LightGBM's sklearn wrappers are inside it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import inspect
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from types import ModuleType, TracebackType
+from typing import Any
+
+import numpy as np
+
+from mlvet._findings import Finding
+from mlvet.exceptions import InputError
+from mlvet.tracing._rows import n_rows, row_hashes, rowset_digest
+
+__all__ = ["Call", "Trace", "trace"]
+
+METHODS = (
+    "fit",
+    "fit_transform",
+    "fit_resample",
+    "partial_fit",
+    "transform",
+    "predict",
+    "predict_proba",
+    "predict_log_proba",
+    "decision_function",
+    "score",
+)
+PREDICT_OPS = frozenset({"predict", "predict_proba", "predict_log_proba", "decision_function"})
+FIT_OPS = frozenset({"fit", "fit_transform", "fit_resample", "partial_fit"})
+_EXTRA_METRICS = frozenset(
+    {
+        "classification_report",
+        "confusion_matrix",
+        "matthews_corrcoef",
+        "precision_recall_fscore_support",
+        "roc_curve",
+        "precision_recall_curve",
+        "det_curve",
+        "mean_gamma_deviance",
+        "mean_poisson_deviance",
+        "mean_tweedie_deviance",
+    }
+)
+_INTERNAL = ("sklearn", "imblearn", "mlvet", "joblib", "numpy", "scipy", "pandas")
+_PKG_DIRS: tuple[str, ...] = ()
+_active_lock = threading.Lock()
+_active: Trace | None = None
+
+
+@dataclass
+class Call:
+    """One recorded call: ``rows`` hashes the feature rows it saw, ``labels`` their labels
+    when the call had them (a fit's ``y``, a metric's ``y_true``)."""
+
+    index: int
+    op: str
+    target: str
+    estimator: int | None
+    site: tuple[str, int] | None
+    t: float
+    n_rows: int | None = None
+    rows: np.ndarray | None = field(default=None, repr=False)
+    labels: np.ndarray | None = field(default=None, repr=False)
+    out_rows: np.ndarray | None = field(default=None, repr=False)
+    value: float | None = None
+    link: int | None = None
+    link_how: str | None = None
+    in_scoring: bool = False
+    params: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready record of the call (no row values, only a digest of the row set)."""
+        out: dict[str, Any] = {"i": self.index, "op": self.op, "target": self.target}
+        if self.estimator is not None:
+            out["estimator"] = self.estimator
+        if self.site:
+            out["site"] = f"{self.site[0]}:{self.site[1]}"
+        if self.n_rows is not None:
+            out["n_rows"] = self.n_rows
+        if self.rows is not None and self.rows.size:
+            out["rowset"] = rowset_digest(self.rows)
+        if self.value is not None:
+            out["value"] = self.value
+        if self.link is not None:
+            out["link"] = self.link
+        if self.params:
+            out["params"] = self.params
+        if self.error:
+            out["error"] = self.error
+        out["t"] = round(self.t, 6)
+        return out
+
+
+def _package_dirs(*, refresh: bool = False) -> tuple[str, ...]:
+    global _PKG_DIRS
+    if refresh or not _PKG_DIRS:
+        dirs = []
+        for name in _INTERNAL:
+            mod = sys.modules.get(name)
+            path = getattr(mod, "__file__", None)
+            if path:
+                dirs.append(os.path.dirname(os.path.abspath(path)) + os.sep)
+        _PKG_DIRS = tuple(dirs)
+    return _PKG_DIRS
+
+
+def _user_frame() -> Any:
+    """The innermost frame outside mlvet and the libraries it wraps."""
+    skip = _package_dirs()
+    frame = sys._getframe(1)
+    while frame is not None and (
+        frame.f_code.co_filename.startswith(skip) or "<frozen" in frame.f_code.co_filename
+    ):
+        frame = frame.f_back  # type: ignore[assignment]
+    return frame
+
+
+def _call_site() -> tuple[str, int] | None:
+    """The first frame outside scikit-learn, imbalanced-learn, mlvet and their helpers."""
+    skip = _package_dirs()
+    frame = sys._getframe(2)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not filename.startswith(skip) and "<frozen" not in filename:
+            return filename, frame.f_lineno
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
+
+
+def _label_hashes(y: Any) -> np.ndarray | None:
+    if y is None:
+        return None
+    try:
+        hashes = row_hashes(y)
+    except (TypeError, ValueError):
+        return None
+    return hashes
+
+
+class Trace:
+    """What one ``with mlvet.trace():`` block saw, and the findings derived from it.
+
+    Attributes after the block: ``calls`` (every recorded :class:`Call`), ``findings``
+    (a tuple of :class:`~mlvet.Finding`), ``run_id`` (the ledger run, when recorded).
+    """
+
+    def __init__(
+        self,
+        name: str = "trace",
+        *,
+        record: bool = True,
+        ledger: Any = None,
+        hash_rows: bool = True,
+    ) -> None:
+        if not isinstance(name, str) or not name.strip():
+            raise InputError(f"trace(name=...) must be a non-empty string, got {name!r}.")
+        self.name = name
+        self.record = bool(record)
+        self.ledger = ledger
+        self.hash_rows = bool(hash_rows)
+        self.calls: list[Call] = []
+        self.findings: tuple[Finding, ...] = ()
+        self.run_id: str | None = None
+        self.status = "new"
+        self._estimators: dict[int, int] = {}
+        self._keep: list[Any] = []
+        self._outputs: dict[int, int] = {}
+        self._lineage: list[tuple[np.ndarray, np.ndarray]] = []
+        self._local = threading.local()
+        self._undo: list[Callable[[], None]] = []
+        self._t0 = 0.0
+        self._lock = threading.RLock()
+
+    # -- the context manager -------------------------------------------------------------
+    def __enter__(self) -> Trace:
+        global _active
+        with _active_lock:
+            if _active is not None:
+                raise InputError(
+                    "A trace is already active; traces do not nest. End the outer "
+                    "`with mlvet.trace():` block first."
+                )
+            if self.status != "new":
+                raise InputError("This trace has already run; start a new mlvet.trace().")
+            _active = self
+        self.status = "active"
+        self._t0 = time.perf_counter()
+        try:
+            self._install()
+        except BaseException:
+            self._uninstall()
+            with _active_lock:
+                _active = None
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        global _active
+        try:
+            self._uninstall()
+        finally:
+            with _active_lock:
+                _active = None
+        self.status = "failed" if exc_type is not None else "completed"
+        from mlvet.tracing._analysis import derive
+
+        self.findings = tuple(derive(self))
+        if self.record:
+            from mlvet.tracing._record import record_trace
+
+            self.run_id = record_trace(self, ledger=self.ledger)
+        self._keep.clear()
+        self._outputs.clear()
+
+    # -- reading ---------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        return (
+            f"Trace({self.name!r}, status={self.status!r}, calls={len(self.calls)}, "
+            f"findings={len(self.findings)})"
+        )
+
+    def canonical(self, hashes: np.ndarray) -> np.ndarray:
+        """Follow transform outputs back to the rows they were computed from."""
+        if not self._lineage or hashes.size == 0:
+            return hashes
+        outs = np.concatenate([o for o, _ in self._lineage])
+        ins = np.concatenate([i for _, i in self._lineage])
+        keep = outs != ins
+        outs, ins = outs[keep], ins[keep]
+        if outs.size == 0:
+            return hashes
+        order = np.argsort(outs, kind="stable")
+        outs, ins = outs[order], ins[order]
+        current = hashes.copy()
+        for _ in range(16):
+            pos = np.searchsorted(outs, current)
+            pos[pos == outs.size] = 0
+            hit = outs[pos] == current
+            if not hit.any():
+                break
+            current[hit] = ins[pos[hit]]
+        return current
+
+    # -- installing wrappers ---------------------------------------------------------------
+    def _install(self) -> None:
+        import sklearn.base
+        import sklearn.metrics
+        import sklearn.model_selection
+        import sklearn.model_selection._split as split_mod
+        import sklearn.model_selection._validation as validation
+
+        _package_dirs(refresh=True)
+        patched: set[type] = set()
+        self._patched = patched
+        for cls in _all_subclasses(sklearn.base.BaseEstimator):
+            self._patch_class(cls)
+        for base in (split_mod.BaseCrossValidator, split_mod.BaseShuffleSplit):
+            for cls in (base, *_all_subclasses(base)):
+                self._patch_splitter(cls)
+        repeated = getattr(split_mod, "_RepeatedSplits", None)
+        if repeated is not None:
+            for cls in (repeated, *_all_subclasses(repeated)):
+                self._patch_splitter(cls)
+        self._hook_new_classes(sklearn.base.BaseEstimator)
+        if hasattr(validation, "_score"):
+            self._set(validation, "_score", self._wrap_cv_score(validation._score))
+        functions: dict[int, Callable[..., Any]] = {}
+        for name in sklearn.metrics.__all__:
+            fn = getattr(sklearn.metrics, name, None)
+            if inspect.isfunction(fn) and (
+                name.endswith(("_score", "_error", "_loss")) or name in _EXTRA_METRICS
+            ):
+                functions[id(fn)] = self._wrap_metric(name, fn)
+        tts = sklearn.model_selection.train_test_split
+        functions[id(tts)] = self._wrap_train_test_split(tts)
+        originals = {id(fn): fn for fn in _originals(sklearn.metrics, tts)}
+        for key, wrapper in functions.items():
+            original = originals[key]
+            for module in (sklearn.metrics, sklearn.model_selection):
+                if getattr(module, getattr(original, "__name__", ""), None) is original:
+                    self._set(module, original.__name__, wrapper)
+        for module in list(sys.modules.values()):
+            self._patch_namespace(module, functions)
+        caller = _user_frame()
+        if caller is not None:  # a doctest or exec() namespace is no module
+            self._patch_dict(caller.f_globals, functions)
+
+    def _set(self, owner: Any, name: str, value: Any) -> None:
+        had = name in vars(owner)
+        old = vars(owner).get(name)
+        setattr(owner, name, value)
+
+        def undo() -> None:
+            if had:
+                setattr(owner, name, old)
+            else:
+                delattr(owner, name)
+
+        self._undo.append(undo)
+
+    def _uninstall(self) -> None:
+        while self._undo:
+            undo = self._undo.pop()
+            with contextlib.suppress(AttributeError, TypeError):  # a class that forbids it
+                undo()
+
+    def _patch_namespace(
+        self, module: ModuleType, functions: dict[int, Callable[..., Any]]
+    ) -> None:
+        mod_name = getattr(module, "__name__", "") or ""
+        if mod_name.split(".")[0] in _INTERNAL:
+            return
+        try:
+            items = list(vars(module).items())
+        except TypeError:
+            return
+        for name, value in items:
+            wrapper = functions.get(id(value))
+            if wrapper is not None and inspect.isfunction(value):
+                self._set(module, name, wrapper)
+
+    def _patch_dict(
+        self, namespace: dict[str, Any], functions: dict[int, Callable[..., Any]]
+    ) -> None:
+        for name, value in list(namespace.items()):
+            wrapper = functions.get(id(value))
+            if wrapper is None or not inspect.isfunction(value):
+                continue
+            namespace[name] = wrapper
+
+            def undo(name: str = name, value: Any = value, wrapper: Any = wrapper) -> None:
+                if namespace.get(name) is wrapper:
+                    namespace[name] = value
+
+            self._undo.append(undo)
+
+    def _patch_class(self, cls: type) -> None:
+        for klass in cls.__mro__:
+            if klass is object or klass in self._patched:
+                continue
+            self._patched.add(klass)
+            for name in METHODS:
+                attr = klass.__dict__.get(name)
+                if attr is None or isinstance(attr, (staticmethod, classmethod, _Traced)):
+                    continue
+                if not (inspect.isfunction(attr) or hasattr(attr, "__get__")):
+                    continue
+                try:
+                    self._set(klass, name, _Traced(self, name, attr))
+                except (AttributeError, TypeError):  # pragma: no cover - builtin types
+                    continue
+
+    def _patch_splitter(self, cls: type) -> None:
+        attr = cls.__dict__.get("split")
+        if attr is None or not inspect.isfunction(attr) or cls in self._patched:
+            return
+        self._patched.add(cls)
+        self._set(cls, "split", self._wrap_split(attr))
+
+    def _hook_new_classes(self, base: type) -> None:
+        previous = inspect.getattr_static(base, "__init_subclass__")
+        tracer = self
+
+        def __init_subclass__(cls: type, /, **kwargs: Any) -> None:
+            previous.__get__(None, cls)(**kwargs)
+            tracer._patch_class(cls)
+
+        self._set(base, "__init_subclass__", classmethod(__init_subclass__))
+
+    # -- recording ---------------------------------------------------------------------------
+    def _depth(self) -> int:
+        return int(getattr(self._local, "depth", 0))
+
+    def _enter(self) -> bool:
+        depth = self._depth()
+        self._local.depth = depth + 1
+        return depth == 0
+
+    def _leave(self) -> None:
+        self._local.depth = self._depth() - 1
+
+    def _estimator_id(self, obj: Any) -> int:
+        key = id(obj)
+        with self._lock:
+            if key not in self._estimators:
+                self._estimators[key] = len(self._estimators) + 1
+                self._keep.append(obj)
+            return self._estimators[key]
+
+    def _new_call(self, op: str, target: str, estimator: Any = None) -> Call:
+        with self._lock:
+            call = Call(
+                index=len(self.calls),
+                op=op,
+                target=target,
+                estimator=None if estimator is None else self._estimator_id(estimator),
+                site=_call_site(),
+                t=time.perf_counter() - self._t0,
+                in_scoring=bool(getattr(self._local, "scoring", False)),
+            )
+            self.calls.append(call)
+            return call
+
+    def _hash(self, data: Any) -> np.ndarray | None:
+        if not self.hash_rows or data is None:
+            return None
+        try:
+            return row_hashes(data)
+        except (TypeError, ValueError):
+            return None
+
+    def _observe_method(
+        self, est: Any, op: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Call:
+        call = self._new_call(op, _class_name(est), est)
+        X = args[0] if args else kwargs.get("X", kwargs.get("raw_documents"))
+        y = args[1] if len(args) > 1 else kwargs.get("y")
+        call.n_rows = n_rows(X) if X is not None else None
+        call.rows = self._hash(X)
+        labels = _label_hashes(y) if self.hash_rows else None
+        if call.rows is not None and labels is not None and labels.size == call.rows.size:
+            call.labels = labels
+        if op in FIT_OPS:
+            call.params["role"] = _role(est)
+        return call
+
+    def _after_method(self, call: Call, result: Any) -> None:
+        op = call.op
+        if op in ("fit_transform", "transform"):
+            out = self._hash(result)
+            if out is not None and call.rows is not None and out.size == call.rows.size:
+                with self._lock:
+                    self._lineage.append((out, call.rows))
+                call.out_rows = out
+        elif op == "fit_resample" and isinstance(result, tuple) and result:
+            call.out_rows = self._hash(result[0])
+        elif op in PREDICT_OPS and result is not None:
+            with self._lock:
+                self._keep.append(result)
+                self._outputs[id(result)] = call.index
+        elif op == "score":
+            call.value = _as_float(result)
+
+    def _run_method(
+        self,
+        est: Any,
+        op: str,
+        bound: Callable[..., Any],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+    ) -> Any:
+        if not self._enter():
+            try:
+                return bound(*args, **kwargs)
+            finally:
+                self._leave()
+        try:
+            call = self._observe_method(est, op, args, kwargs)
+            try:
+                result = bound(*args, **kwargs)
+            except BaseException as exc:
+                call.error = type(exc).__name__
+                raise
+            self._after_method(call, result)
+            return result
+        finally:
+            self._leave()
+
+    def _wrap_metric(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        tracer = self
+
+        @functools.wraps(fn)
+        def metric(*args: Any, **kwargs: Any) -> Any:
+            if not tracer._enter():
+                try:
+                    return fn(*args, **kwargs)
+                finally:
+                    tracer._leave()
+            try:
+                call = tracer._new_call("metric", name)
+                y_true = args[0] if args else kwargs.get("y_true", kwargs.get("labels_true"))
+                rest = list(args[1:]) + [
+                    kwargs[k]
+                    for k in ("y_pred", "y_score", "y_proba", "y_prob", "probas_pred")
+                    if k in kwargs
+                ]
+                tracer._link(call, rest, y_true)
+                result = fn(*args, **kwargs)
+                call.value = _as_float(result)
+                return result
+            finally:
+                tracer._leave()
+
+        metric.__mlvet_traced__ = fn  # type: ignore[attr-defined]
+        return metric
+
+    def _link(self, call: Call, candidates: list[Any], y_true: Any) -> None:
+        """Tie a metric call to the prediction call whose output it scores."""
+        for value in candidates:
+            obj = value
+            for _ in range(4):
+                index = self._outputs.get(id(obj))
+                if index is not None:
+                    call.link, call.link_how = index, "output"
+                    break
+                obj = getattr(obj, "base", None)
+                if obj is None:
+                    break
+            if call.link is not None:
+                break
+        n = n_rows(y_true) if y_true is not None else None
+        if call.link is None and n is not None:
+            for earlier in reversed(self.calls[: call.index]):
+                if earlier.op in PREDICT_OPS and earlier.n_rows == n and not earlier.in_scoring:
+                    call.link, call.link_how = earlier.index, "length"
+                    break
+        call.n_rows = n
+        if call.link is not None and y_true is not None and self.hash_rows:
+            source = self.calls[call.link]
+            labels = _label_hashes(y_true)
+            if source.rows is not None and labels is not None and labels.size == source.rows.size:
+                call.rows = source.rows
+                call.labels = labels
+
+    def _wrap_cv_score(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        tracer = self
+
+        @functools.wraps(fn)
+        def _score(*args: Any, **kwargs: Any) -> Any:
+            before = len(tracer.calls)
+            tracer._local.scoring = True
+            try:
+                result = fn(*args, **kwargs)
+            finally:
+                tracer._local.scoring = False
+            y_test = args[2] if len(args) > 2 else kwargs.get("y_test")
+            labels = _label_hashes(y_test) if tracer.hash_rows else None
+            value = _as_float(result)
+            for call in tracer.calls[before:]:
+                if call.op in PREDICT_OPS or call.op == "score":
+                    call.value = value if call.value is None else call.value
+                    if (
+                        call.rows is not None
+                        and labels is not None
+                        and labels.size == call.rows.size
+                    ):
+                        call.labels = labels
+            return result
+
+        return _score
+
+    def _wrap_split(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        tracer = self
+
+        @functools.wraps(fn)
+        def split(splitter: Any, X: Any = None, *args: Any, **kwargs: Any) -> Iterator[Any]:
+            top = tracer._depth() == 0
+            call = tracer._new_call("split", _class_name(splitter)) if top else None
+            if call is not None:
+                call.n_rows = n_rows(X) if X is not None else None
+                call.params = _splitter_params(splitter)
+                call.params["folds"] = []
+            for train, test in fn(splitter, X, *args, **kwargs):
+                if call is not None:
+                    call.params["folds"].append([len(train), len(test)])
+                yield train, test
+
+        return split
+
+    def _wrap_train_test_split(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        tracer = self
+
+        @functools.wraps(fn)
+        def train_test_split(*arrays: Any, **options: Any) -> Any:
+            top = tracer._enter()
+            try:
+                result = fn(*arrays, **options)
+            finally:
+                tracer._leave()
+            if top:
+                call = tracer._new_call("split", "train_test_split")
+                call.n_rows = n_rows(arrays[0]) if arrays else None
+                call.params = {
+                    "shuffle": bool(options.get("shuffle", True)),
+                    "random_state": _jsonable_param(options.get("random_state")),
+                    "stratify": options.get("stratify") is not None,
+                    "sizes": [n_rows(result[0]), n_rows(result[1])] if len(result) >= 2 else [],
+                }
+            return result
+
+        train_test_split.__mlvet_traced__ = fn  # type: ignore[attr-defined]
+        return train_test_split
+
+
+class _Traced:
+    """A descriptor that wraps one estimator method and keeps its ``available_if`` logic."""
+
+    def __init__(self, tracer: Trace, name: str, original: Any) -> None:
+        self.tracer = tracer
+        self.name = name
+        self.original = original
+        self.__doc__ = getattr(original, "__doc__", None)
+        self.__wrapped__ = original
+
+    def __set_name__(self, owner: type, name: str) -> None:  # pragma: no cover - set by hand
+        self.name = name
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> Any:
+        bound = self.original.__get__(obj, objtype)
+        if obj is None:
+            return bound
+        tracer, name = self.tracer, self.name
+
+        @functools.wraps(bound)
+        def traced(*args: Any, **kwargs: Any) -> Any:
+            return tracer._run_method(obj, name, bound, args, kwargs)
+
+        return traced
+
+
+def _all_subclasses(base: type) -> list[type]:
+    seen: dict[type, None] = {}
+    stack = [base]
+    while stack:
+        cls = stack.pop()
+        if cls in seen:
+            continue
+        seen[cls] = None
+        try:
+            stack.extend(cls.__subclasses__())
+        except TypeError:  # pragma: no cover - type.__subclasses__ needs an argument
+            continue
+    return list(seen)
+
+
+def _originals(metrics: ModuleType, tts: Callable[..., Any]) -> list[Callable[..., Any]]:
+    out = [tts]
+    for name in metrics.__all__:
+        fn = getattr(metrics, name, None)
+        if inspect.isfunction(fn):
+            out.append(fn)
+    return out
+
+
+def _role(est: Any) -> str:
+    """``resampler``, ``model`` (predicts) or ``transformer``, from the fitted object's API."""
+    try:
+        if hasattr(est, "fit_resample"):
+            return "resampler"
+        if any(hasattr(est, name) for name in ("predict", "predict_proba", "decision_function")):
+            return "model"
+    except Exception:
+        return "model"
+    return "transformer"
+
+
+def _class_name(obj: Any) -> str:
+    return type(obj).__name__
+
+
+def _as_float(value: Any) -> float | None:
+    if isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(value, bool):
+        number = float(value)
+        return number if np.isfinite(number) else None
+    return None
+
+
+def _jsonable_param(value: Any) -> Any:
+    if value is None or isinstance(value, (int, float, str, bool)):
+        return value
+    return type(value).__name__
+
+
+def _splitter_params(splitter: Any) -> dict[str, Any]:
+    params: dict[str, Any] = {}
+    for key in ("n_splits", "shuffle", "random_state", "test_size", "gap", "n_repeats"):
+        if hasattr(splitter, key):
+            params[key] = _jsonable_param(getattr(splitter, key))
+    return params
+
+
+def trace(name: str = "trace", *, record: bool = True, ledger: Any = None) -> Trace:
+    """Trace scikit-learn and imbalanced-learn calls inside a ``with`` block.
+
+    Use as ``with mlvet.trace() as t: ...``; afterwards ``t.findings`` lists what was
+    found and the trace is in the ledger (``record=False`` keeps it in memory only).
+
+    >>> import numpy as np, mlvet
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.metrics import accuracy_score
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.normal(size=(200, 3)), rng.integers(0, 2, 200)
+    >>> with mlvet.trace(record=False) as t:
+    ...     Xs = StandardScaler().fit_transform(X)           # fitted on every row
+    ...     model = LogisticRegression().fit(Xs[:150], y[:150])
+    ...     _ = accuracy_score(y[150:], model.predict(Xs[150:]))
+    >>> [f.code for f in t.findings]
+    ['DL301']
+    """
+    return Trace(name, record=record, ledger=ledger)
+
+
+def active_trace() -> Trace | None:
+    """The trace currently recording, if any."""
+    return _active
