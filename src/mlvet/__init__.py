@@ -40,9 +40,11 @@ from mlvet.exceptions import (
 )
 from mlvet.ledger import Ledger, open_ledger
 from mlvet.tracing import Trace, trace
+from mlvet.vault import Budget, Vault, vaults
 from mlvet.report import render
 
 __all__ = [
+    "Budget",
     "BudgetExceededError",
     "ConfigError",
     "DataQualityError",
@@ -58,6 +60,7 @@ __all__ = [
     "NotFoundError",
     "ScorecardRow",
     "Trace",
+    "Vault",
     "VaultError",
     "Settings",
     "Severity",
@@ -83,4 +86,5 @@ __all__ = [
     "step",
     "trace",
     "validate",
+    "vaults",
 ]
