@@ -327,3 +327,82 @@ def test_sixteen_processes_never_overspend(ledger_url: str) -> None:
     info = Vault("contended", ledger=ledger_url).info()
     assert info.final_spent == 3 and all(n == 1 for n in info.by_lineage.values())
     assert open_ledger(ledger_url).verify().ok
+
+
+def test_cli_seal_evaluate_log_list_verify_reveal_no_rows(tmp_path: Any, sqlite_url: str) -> None:
+    import joblib
+    from typer.testing import CliRunner
+
+    from mlvet.cli import app
+
+    runner = CliRunner()
+    rng = np.random.default_rng(6)
+    frame = pd.DataFrame(
+        {
+            "trade_id": [f"T{i:05d}" for i in range(400)],
+            "volume": rng.normal(size=400),
+            "spread": rng.normal(size=400),
+        }
+    )
+    frame.loc[::9, "volume"] = MARK_X
+    frame["fail"] = np.where(
+        frame["spread"] + rng.normal(size=400) > 0, f"{MARK_Y}-1", f"{MARK_Y}-0"
+    )
+    frame.iloc[200:].to_parquet(tmp_path / "test.parquet")
+    model = LogisticRegression().fit(frame.iloc[:200][["volume", "spread"]], frame["fail"][:200])
+    joblib.dump(model, tmp_path / "model.joblib")
+    db = ["--db", sqlite_url]
+    outputs = []
+
+    def run(*args: str, code: int = 0) -> str:
+        result = runner.invoke(app, [*args, *db], terminal_width=200)
+        assert result.exit_code == code, result.output
+        outputs.append(result.output)
+        return result.output
+
+    sealed = run(
+        "vault",
+        "seal",
+        "cli-final",
+        str(tmp_path / "test.parquet"),
+        "--target",
+        "fail",
+        "--drop",
+        "trade_id",
+    )
+    assert "200 rows x 2 features" in sealed
+    out = run(
+        "vault",
+        "evaluate",
+        "cli-final",
+        str(tmp_path / "model.joblib"),
+        "--purpose",
+        "final",
+        "-m",
+        "accuracy",
+    )
+    expected = accuracy_score(
+        frame["fail"][200:], model.predict(frame.iloc[200:][["volume", "spread"]])
+    )
+    assert f"{expected:.4f}" in out and "2 final evaluation(s) left" in out
+    refused = run(
+        "vault",
+        "evaluate",
+        "cli-final",
+        str(tmp_path / "model.joblib"),
+        "--purpose",
+        "again",
+        code=1,
+    )
+    assert "GE301" in refused
+    log = run("vault", "log", "cli-final")
+    assert "refused" in log and "done" in log
+    listing = json.loads(run("vault", "list", "--format", "json"))
+    assert listing[0]["name"] == "cli-final" and listing[0]["final_spent"] == 1
+    assert "match commitment" in run("vault", "verify", "cli-final")
+    missing = run(
+        "vault", "seal", "other", str(tmp_path / "test.parquet"), "--target", "label", code=2
+    )
+    assert "no column(s) ['label']" in missing
+    text = "\n".join(outputs)
+    assert "7777.12" not in text and MARK_Y not in text and "T00" not in text

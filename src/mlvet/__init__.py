@@ -39,9 +39,9 @@ from mlvet.exceptions import (
     VaultError,
 )
 from mlvet.ledger import Ledger, open_ledger
+from mlvet.report import render
 from mlvet.tracing import Trace, trace
 from mlvet.vault import Budget, Vault, vaults
-from mlvet.report import render
 
 __all__ = [
     "Budget",
@@ -59,11 +59,11 @@ __all__ = [
     "MlvetError",
     "NotFoundError",
     "ScorecardRow",
+    "Settings",
+    "Severity",
     "Trace",
     "Vault",
     "VaultError",
-    "Settings",
-    "Severity",
     "__version__",
     "config_context",
     "dataset_versions",

@@ -59,6 +59,11 @@ catalog_app = typer.Typer(help="Datasets, versions and their assertions.", no_ar
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(catalog_app, name="catalog")
+vault_app = typer.Typer(
+    help="Sealed test sets: seal, evaluate within a budget, read the access log.",
+    no_args_is_help=True,
+)
+app.add_typer(vault_app, name="vault")
 
 
 DbOpt = Annotated[
@@ -370,6 +375,183 @@ def _findings_for(
 ) -> list[Finding]:
     with led.connect() as conn:
         return read_findings(conn, dataset_version_id=version_id, family=family)
+
+
+# --- vault ------------------------------------------------------------------------------
+@vault_app.command("list")
+def vault_list(db: DbOpt = None, fmt: FormatOpt = TextOrJson.text) -> None:
+    """Every sealed set: size, commitment, budget spent and left (never a row)."""
+    from mlvet.vault import vaults
+
+    items = vaults(ledger=_ledger(db))
+    if fmt == "json":
+        typer.echo(json.dumps([v.to_dict() for v in items], indent=2))
+        return
+    table = Table("vault", "rows", "encrypted", "commitment", "final used", "left", "holdout used")
+    for v in items:
+        table.add_row(
+            escape(v.name),
+            f"{v.n_rows:,}",
+            "yes" if v.encrypted else "no",
+            v.commitment[:16] + "…",
+            f"{v.final_spent}/{v.budget.total}",
+            str(v.remaining),
+            f"{v.thresholdout_spent}/{v.budget.thresholdout}",
+        )
+    console.print(table)
+
+
+@vault_app.command("log")
+def vault_log(name: str, db: DbOpt = None, fmt: FormatOpt = TextOrJson.text) -> None:
+    """Every read of one vault: when, who, which model, why, the outcome."""
+    from mlvet.vault import Vault
+
+    vault = Vault(name, ledger=_ledger(db))
+    reads = vault.log()
+    if fmt == "json":
+        typer.echo(json.dumps({"vault": vault.info().to_dict(), "reads": reads}, indent=2))
+        return
+    info = vault.info()
+    console.print(
+        f"[bold]{escape(info.name)}[/bold] {info.n_rows:,} rows, sealed {info.sealed_at}, "
+        f"commitment {info.commitment}; {info.final_spent}/{info.budget.total} final "
+        f"evaluation(s) used"
+    )
+    table = Table("#", "at", "actor", "kind", "status", "lineage", "model", "purpose", "result")
+    for r in reads:
+        result = r["result"]
+        shown = ", ".join(
+            f"{k} {v['value']:.4g}" for k, v in result.items() if isinstance(v, dict)
+        ) or ", ".join(f"{k} {v}" for k, v in result.items())
+        if r["override_reason"]:
+            shown += f" (override: {r['override_reason']})"
+        table.add_row(
+            str(r["id"]),
+            r["at"][:19],
+            escape(r["actor"]),
+            r["kind"],
+            r["status"],
+            escape(r["lineage"]),
+            r["model_fingerprint"][:12],
+            escape(r["purpose"]),
+            escape(shown),
+        )
+    console.print(table)
+
+
+@vault_app.command("seal")
+def vault_seal(
+    name: str,
+    path: Path,
+    target: Annotated[str, typer.Option(help="The label column.")],
+    drop: Annotated[
+        list[str] | None, typer.Option("--drop", help="A column that is not a feature (ids).")
+    ] = None,
+    per_lineage: Annotated[int, typer.Option(help="Final evaluations per model lineage.")] = 1,
+    total: Annotated[int, typer.Option(help="Final evaluations in all.")] = 3,
+    thresholdout: Annotated[int, typer.Option(help="Reusable-holdout answers.")] = 20,
+    encrypt: Annotated[
+        bool | None,
+        typer.Option(
+            "--encrypt/--no-encrypt", help="Default: encrypt when MLVET_VAULT_KEY is set."
+        ),
+    ] = None,
+    db: DbOpt = None,
+) -> None:
+    """Seal a Parquet or CSV test set; prints only its size and commitment."""
+    from mlvet.exceptions import InputError
+    from mlvet.vault import Budget, Vault
+
+    try:
+        table = _read_file(path)
+    except MlvetError:
+        raise
+    except Exception as exc:  # parser messages quote the offending row
+        raise InputError(
+            f"{path.name} cannot be parsed ({type(exc).__name__}); check it with the tool that "
+            "wrote it. The parser's message is withheld because it may quote a test row."
+        ) from None
+    missing = [c for c in [target, *(drop or [])] if c not in table.column_names]
+    if missing:
+        raise InputError(
+            f"{path.name} has no column(s) {missing}; its columns are {table.column_names}."
+        )
+    frame = table.to_pandas()
+    y = frame.pop(target).to_numpy()
+    X = frame.drop(columns=list(drop or []))
+    info = Vault(name, ledger=_ledger(db)).seal(
+        X,
+        y,
+        budget=Budget(per_lineage=per_lineage, total=total, thresholdout=thresholdout),
+        encrypt=encrypt,
+    )
+    console.print(
+        f"sealed {escape(info.name)}: {info.n_rows:,} rows x {X.shape[1]} features, "
+        f"{'encrypted, ' if info.encrypted else ''}commitment {info.commitment}"
+    )
+
+
+@vault_app.command("evaluate")
+def vault_evaluate(
+    name: str,
+    model: Annotated[Path, typer.Argument(help="A fitted model saved with joblib or pickle.")],
+    purpose: Annotated[str, typer.Option(help="Why this evaluation (recorded).")],
+    metric: Annotated[
+        list[str] | None, typer.Option("--metric", "-m", help="A metric name (repeatable).")
+    ] = None,
+    lineage: Annotated[str | None, typer.Option(help="Model lineage (default: its class).")] = None,
+    override: Annotated[
+        str | None, typer.Option(help="Evaluate beyond the budget, for this written reason.")
+    ] = None,
+    db: DbOpt = None,
+    fmt: FormatOpt = TextOrJson.text,
+) -> None:
+    """Score a saved model on a sealed set: aggregate metrics with 95% intervals.
+
+    Loading a pickle runs code from it: only evaluate models you trust. Exit 1 when the
+    budget refuses the evaluation (a GE301 finding is recorded).
+    """
+    import joblib
+
+    from mlvet.exceptions import BudgetExceededError, InputError
+    from mlvet.vault import Vault
+
+    if not model.is_file():
+        raise InputError(f"{model} is not a file; save the fitted model with joblib.dump.")
+    fitted = joblib.load(model)
+    try:
+        result = Vault(name, ledger=_ledger(db)).evaluate(
+            fitted, purpose=purpose, metrics=metric or None, lineage=lineage, override=override
+        )
+    except BudgetExceededError as exc:
+        typer.echo(render([exc.finding], fmt="text"))
+        err.print(f"[red]refused:[/red] {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    if fmt == "json":
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+        return
+    table = Table("metric", "value", "95% interval")
+    for key, value in result.metrics.items():
+        table.add_row(key, f"{value.value:.4f}", f"[{value.low:.4f}, {value.high:.4f}]")
+    console.print(table)
+    console.print(
+        f"{escape(result.vault)} read #{result.read_id} for {escape(result.lineage)} "
+        f"({result.model_fingerprint[:12]}); {result.remaining} final evaluation(s) left"
+    )
+
+
+@vault_app.command("verify")
+def vault_verify(name: str, db: DbOpt = None) -> None:
+    """Check the stored set against its commitment (exit 1 if it was altered)."""
+    from mlvet.exceptions import VaultIntegrityError
+    from mlvet.vault import Vault
+
+    try:
+        info = Vault(name, ledger=_ledger(db)).verify()
+    except VaultIntegrityError as exc:
+        err.print(f"[red]altered:[/red] {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    console.print(f"{escape(info.name)}: {info.n_rows:,} rows match commitment {info.commitment}")
 
 
 @app.command("findings")
