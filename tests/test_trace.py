@@ -279,3 +279,22 @@ def test_trace_and_findings_are_recorded(ledger_url: str) -> None:
     # the ledger keeps digests of row sets, never row values
     assert f"{Xs[0, 0]:.6f}"[:8] not in run["params_json"]
     assert led.verify().ok
+
+
+def test_resampling_a_whole_frame_then_selecting_features_is_dl302() -> None:
+    X, y = data(800, seed=14, minority=0.1)
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(5)])
+    frame["trade_date"] = pd.date_range("2020-01-01", periods=800, freq="D")
+    frame["cusip"] = [f"912828{i % 40:03d}" for i in range(800)]
+    frame["fail"] = y
+    features = [f"f{i}" for i in range(5)]
+    with mlvet.trace(record=False) as t:
+        balanced, _ = RandomOverSampler(random_state=0).fit_resample(frame, frame["fail"])
+        train, test = train_test_split(balanced, random_state=0)
+        model = DecisionTreeClassifier(random_state=0).fit(train[features], train["fail"])
+        f1_score(test["fail"], model.predict(test[features]))
+    assert {"DL302", "DL303"} <= set(codes(t))
+    dl302 = next(f for f in t.findings if f.code == "DL302")
+    assert dl302.evidence["evaluations"][0]["through_resampler"] == len(
+        np.unique(row_hashes(test[features]))
+    )

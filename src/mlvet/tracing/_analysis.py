@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from mlvet._findings import Finding, Location
-from mlvet.tracing._rows import combine, rowset_digest
+from mlvet.tracing._rows import combine, row_hashes, rowset_digest
 from mlvet.tracing._trace import FIT_OPS, PREDICT_OPS, Call
 
 if TYPE_CHECKING:
@@ -254,6 +254,31 @@ def _preprocessing(story: _Story, evals: list[Evaluation]) -> Iterator[Finding]:
         )
 
 
+def _projections(story: _Story, call: Call) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The resampler's input and output rows hashed on the column subsets later calls used."""
+    if call.frames is None or call.columns is None:
+        return []
+    source, produced = call.frames
+    available = set(call.columns)
+    subsets = {
+        c.columns
+        for c in story.calls
+        if c.index > call.index
+        and c.columns
+        and c.columns != call.columns
+        and set(c.columns) <= available
+    }
+    out = []
+    for subset in sorted(subsets):
+        try:
+            seen = row_hashes(source[list(subset)])
+            made = row_hashes(produced[list(subset)])
+        except (KeyError, TypeError, ValueError):
+            continue
+        out.append((_unique(seen), _unique(made)))
+    return out
+
+
 def _resampling(story: _Story, evals: list[Evaluation]) -> Iterator[Finding]:
     for call in story.calls:
         if call.op != "fit_resample" or call.out_rows is None or call.rows is None:
@@ -262,6 +287,9 @@ def _resampling(story: _Story, evals: list[Evaluation]) -> Iterator[Finding]:
         produced = story.canon(call, out=True)
         synthetic = np.setdiff1d(produced, seen, assume_unique=True)
         reach = np.union1d(seen, produced)
+        for seen_sub, made_sub in _projections(story, call):
+            synthetic = np.union1d(synthetic, np.setdiff1d(made_sub, seen_sub, assume_unique=True))
+            reach = np.union1d(reach, np.union1d(seen_sub, made_sub))
         hits = []
         for ev in evals:
             if ev.source.index <= call.index:

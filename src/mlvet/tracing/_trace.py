@@ -98,6 +98,8 @@ class Call:
     in_scoring: bool = False
     params: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    columns: tuple[str, ...] | None = field(default=None, repr=False)
+    frames: tuple[Any, Any] | None = field(default=None, repr=False)
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready record of the call (no row values, only a digest of the row set)."""
@@ -453,6 +455,12 @@ class Trace:
         y = args[1] if len(args) > 1 else kwargs.get("y")
         call.n_rows = n_rows(X) if X is not None else None
         call.rows = self._hash(X)
+        names = getattr(X, "columns", None)
+        if names is not None and not isinstance(names, str):
+            try:
+                call.columns = tuple(str(c) for c in names)
+            except TypeError:
+                call.columns = None
         labels = _label_hashes(y) if self.hash_rows else None
         if call.rows is not None and labels is not None and labels.size == call.rows.size:
             call.labels = labels
@@ -460,7 +468,7 @@ class Trace:
             call.params["role"] = _role(est)
         return call
 
-    def _after_method(self, call: Call, result: Any) -> None:
+    def _after_method(self, call: Call, result: Any, X: Any) -> None:
         op = call.op
         if op in ("fit_transform", "transform"):
             out = self._hash(result)
@@ -470,6 +478,10 @@ class Trace:
                 call.out_rows = out
         elif op == "fit_resample" and isinstance(result, tuple) and result:
             call.out_rows = self._hash(result[0])
+            if call.columns is not None and hasattr(result[0], "columns"):
+                # resampling a whole frame and then selecting feature columns is common:
+                # keep both frames so the analysis can hash the columns later calls used
+                call.frames = (X, result[0])
         elif op in PREDICT_OPS and result is not None:
             with self._lock:
                 self._keep.append(result)
@@ -497,7 +509,7 @@ class Trace:
             except BaseException as exc:
                 call.error = type(exc).__name__
                 raise
-            self._after_method(call, result)
+            self._after_method(call, result, args[0] if args else kwargs.get("X"))
             return result
         finally:
             self._leave()
