@@ -745,3 +745,22 @@ def test_columns_count_characters_not_bytes() -> None:
     )
     (finding,) = lint_source(code, "t.py")
     assert finding.location.column == 12
+
+
+def test_sorting_by_a_declared_time_column_marks_the_frame_time_ordered() -> None:
+    code = textwrap.dedent(
+        """\
+        import pandas as pd
+        from imblearn.over_sampling import RandomOverSampler
+        from sklearn.ensemble import RandomForestClassifier
+        from sklearn.model_selection import train_test_split
+        df = pd.read_parquet("fails.parquet").sort_values(by=["trade_date", "cusip"])
+        balanced, _ = RandomOverSampler(random_state=0).fit_resample(df, df["fail"])
+        train, test = train_test_split(balanced, random_state=0)
+        model = RandomForestClassifier(random_state=0).fit(train[["v"]], train["fail"])
+        print(model.score(test[["v"]], test["fail"]))
+        """
+    )
+    assert codes(lint_source(code, "t.py")) == ["DL111"]
+    with_time = LintConfig(time_columns=("trade_date",))
+    assert codes(lint_source(code, "t.py", config=with_time)) == ["DL111", "DL131"]

@@ -289,7 +289,7 @@ def test_resampling_a_whole_frame_then_selecting_features_is_dl302() -> None:
     frame["fail"] = y
     features = [f"f{i}" for i in range(5)]
     with mlvet.trace(record=False) as t:
-        balanced, _ = RandomOverSampler(random_state=0).fit_resample(frame, frame["fail"])
+        balanced, _ = RandomOverSampler(random_state=0).fit_resample(frame, frame["fail"])  # noqa: DL111
         train, test = train_test_split(balanced, random_state=0)
         model = DecisionTreeClassifier(random_state=0).fit(train[features], train["fail"])
         f1_score(test["fail"], model.predict(test[features]))

@@ -2110,9 +2110,9 @@ class Analysis:
                 result = self.union([result, *args])
         elif name in {"set_index", "to_datetime", "asfreq", "sort_values", "sort_index"}:
             result = replace(data, ordered=True) if name != "to_datetime" else data
-            cols = _const_strs(node.args[0]) if node.args else None
-            if name == "set_index" and cols and self.time_columns.intersection(cols):
-                result = replace(data, time=True)
+            cols = _const_strs(node.args[0]) if node.args else _const_strs(kw_nodes.get("by"))
+            if name in {"set_index", "sort_values"} and cols and self.time_columns.intersection(cols):
+                result = replace(result, time=True)
         elif name == "groupby":
             return Grouped(data)
         elif name == "sample":
