@@ -196,6 +196,17 @@ def test_cross_validation_and_grid_search_are_honest() -> None:
     assert "LogisticRegression" not in [c.target for c in t.calls if c.op == "fit"]
 
 
+def test_work_on_joblib_threads_is_nested_in_the_call_that_started_it() -> None:
+    X, y = data(seed=15)
+    with mlvet.trace(record=False) as t:
+        forest = RandomForestClassifier(n_estimators=8, n_jobs=2, random_state=0).fit(X, y)
+        forest.predict_proba(X)
+    assert [(c.op, c.target) for c in t.calls] == [
+        ("fit", "RandomForestClassifier"),
+        ("predict_proba", "RandomForestClassifier"),
+    ]
+
+
 def test_pandas_frames_and_arrays_hash_alike() -> None:
     X, y = data(seed=10)
     frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(5)])

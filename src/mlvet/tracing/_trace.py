@@ -203,6 +203,7 @@ class Trace:
         self._undo: list[Callable[[], None]] = []
         self._t0 = 0.0
         self._lock = threading.RLock()
+        self._busy: dict[int, int] = {}
 
     # -- the context manager -------------------------------------------------------------
     def __enter__(self) -> Trace:
@@ -410,12 +411,40 @@ class Trace:
         return int(getattr(self._local, "depth", 0))
 
     def _enter(self) -> bool:
+        """Count a call in; True when it is an outermost call to record.
+
+        A call on a worker thread while another thread is inside a recorded call is
+        nested too: a random forest with ``n_jobs`` fits its trees on joblib threads.
+        """
         depth = self._depth()
         self._local.depth = depth + 1
-        return depth == 0
+        if depth:
+            return False
+        me = threading.get_ident()
+        with self._lock:
+            if any(owner != me for owner in self._busy):
+                self._local.nested = True
+                return False
+            self._busy[me] = self._busy.get(me, 0) + 1
+        self._local.nested = False
+        return True
+
+    def _others_busy(self) -> bool:
+        me = threading.get_ident()
+        with self._lock:
+            return any(owner != me for owner in self._busy)
 
     def _leave(self) -> None:
-        self._local.depth = self._depth() - 1
+        depth = self._depth() - 1
+        self._local.depth = depth
+        if depth == 0 and not getattr(self._local, "nested", False):
+            me = threading.get_ident()
+            with self._lock:
+                left = self._busy.get(me, 0) - 1
+                if left > 0:
+                    self._busy[me] = left
+                else:
+                    self._busy.pop(me, None)
 
     def _estimator_id(self, obj: Any) -> int:
         key = id(obj)
@@ -602,7 +631,7 @@ class Trace:
 
         @functools.wraps(fn)
         def split(splitter: Any, X: Any = None, *args: Any, **kwargs: Any) -> Iterator[Any]:
-            top = tracer._depth() == 0
+            top = tracer._depth() == 0 and not tracer._others_busy()
             call = tracer._new_call("split", _class_name(splitter)) if top else None
             if call is not None:
                 call.n_rows = n_rows(X) if X is not None else None
