@@ -275,7 +275,7 @@ RULES: tuple[Rule, ...] = (
         "GE301",
         "vault-budget-exceeded",
         "multi-test",
-        Severity.ERROR,
+        Severity.WARNING,
         "A sealed test set was asked for more evaluations than its budget allows; the evaluation was refused.",
         "Develop on validation data; if a further final evaluation is justified, pass override= with a written reason.",
         guard="vault",

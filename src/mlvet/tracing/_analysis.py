@@ -303,8 +303,8 @@ def _resampling(story: _Story, evals: list[Evaluation]) -> Iterator[Finding]:
         ev, k, n_synth = hits[0]
         yield Finding.of(
             "DL302",
-            f"{call.target} resampled {seen.size:,} rows into {produced.size:,} distinct rows "
-            f"({synthetic.size:,} synthetic) before the split: {k:,} of the {ev.rows.size:,} rows "
+            f"{call.target} resampled {seen.size:,} distinct rows into "
+            f"{call.out_rows.size:,} rows ({synthetic.size:,} synthetic) before the split: {k:,} of the {ev.rows.size:,} rows "
             f"that evaluate {ev.source.target} (at {_where(ev.call)}) came through it"
             + (f", {n_synth:,} of them synthetic." if n_synth else "."),
             location=_site(call),
