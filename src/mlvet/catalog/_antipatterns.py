@@ -81,7 +81,14 @@ ANTIPATTERNS: tuple[Antipattern, ...] = (
             "oversampling before the split against 0.60 honestly."
         ),
         guard="lint, check_split and trace",
-        coverage="static lint of scripts and notebooks (mlvet lint): fits before the split, resampling before the split, train/test overlap, shuffled time splits, future-shifted features",
+        coverage=(
+            "static lint of scripts and notebooks (mlvet lint): fits before the split, resampling "
+            "before the split, train/test overlap, shuffled time splits, future-shifted features; "
+            "checks on split data (check_split): duplicate and near-duplicate rows, shared "
+            "entities, time order, a rebalanced test set, target proxies, values used before "
+            "publication; run-time tracing (trace): preprocessing or resampling that reached "
+            "the evaluation, train/test overlap"
+        ),
         kinds=(
             Kind("peek-a-boo", "a value is used before it is published (reporting lag)"),
             Kind("temporal", "time-dependent data split or cross-validated at random"),
@@ -152,8 +159,13 @@ ANTIPATTERNS: tuple[Antipattern, ...] = (
             "is part of the development loop rather than an independent exam."
         ),
         consequence="A final score that overstates performance on new data.",
-        guard="the vault",
-        coverage="static lint (mlvet lint): one test set scoring several models, test data in early stopping, searches and threshold choice",
+        guard="lint, trace and the vault",
+        coverage=(
+            "static lint (mlvet lint): one test set scoring several models, test data in early "
+            "stopping, searches and threshold choice; run-time tracing (trace): a test set "
+            "scoring several models, fits after a test score; the vault: a sealed test set "
+            "with a commitment, an access log and an evaluation budget"
+        ),
         kinds=(
             Kind("multi-test", "the same test set evaluated for several models, the best kept"),
             Kind(
