@@ -38,6 +38,7 @@ from mlvet.exceptions import (
     NotFoundError,
     VaultError,
 )
+from mlvet.leakage import SplitReport, check_split
 from mlvet.ledger import Ledger, open_ledger
 from mlvet.report import render
 from mlvet.tracing import Trace, trace
@@ -61,10 +62,12 @@ __all__ = [
     "ScorecardRow",
     "Settings",
     "Severity",
+    "SplitReport",
     "Trace",
     "Vault",
     "VaultError",
     "__version__",
+    "check_split",
     "config_context",
     "dataset_versions",
     "datasets",

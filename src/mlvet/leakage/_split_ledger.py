@@ -1,0 +1,81 @@
+"""Recording a check_split run in the ledger: parameters, fingerprints and findings, no rows."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pyarrow as pa
+
+from mlvet._findings import Finding
+from mlvet.data import fingerprint
+
+__all__ = ["KIND", "NAME", "fingerprints", "record_run"]
+
+KIND = "check_split"
+NAME = "mlvet.check_split"
+
+
+def fingerprints(table: pa.Table) -> dict[str, Any]:
+    """The content fingerprints of one side (never its rows)."""
+    fp = fingerprint(table, allow_inf=True)
+    return {
+        "rows": fp.n_rows,
+        "columns": fp.n_columns,
+        "fingerprint": fp.fingerprint,
+        "rowset_fingerprint": fp.rowset_fingerprint,
+    }
+
+
+def _supersede(tx: Any, params: Mapping[str, Any]) -> None:
+    """Mark open findings of earlier runs on the same train and test data as superseded."""
+    from sqlalchemy import select
+
+    from mlvet.ledger import _schema as s
+
+    f, r = s.findings, s.runs
+    rows = tx.conn.execute(
+        select(f.c.id, r.c.params_json)
+        .join(r, r.c.id == f.c.run_id)
+        .where(r.c.kind == KIND, f.c.status == "open")
+    ).all()
+    key = (params["train"]["fingerprint"], params["test"]["fingerprint"])
+    for fid, raw in rows:
+        earlier = json.loads(raw)
+        if (earlier["train"]["fingerprint"], earlier["test"]["fingerprint"]) == key:
+            tx.update(f, fid, {"status": "superseded"})
+
+
+def record_run(params: Mapping[str, Any], findings: Sequence[Finding], ledger: Any) -> str:
+    """Write one run of kind ``check_split`` with its findings; return the run id.
+
+    ``ledger`` is a URL, an :class:`mlvet.Ledger` or None (the configured ledger).
+    """
+    from mlvet._json import canonical_json
+    from mlvet.ledger import _schema as s
+    from mlvet.ledger import now_iso, open_ledger, write_findings
+
+    led = open_ledger(ledger)
+    run_id = str(uuid.uuid4())
+    now = now_iso()
+    with led.transaction() as tx:
+        _supersede(tx, params)
+        tx.insert(
+            s.runs,
+            {
+                "id": run_id,
+                "kind": KIND,
+                "name": NAME,
+                "status": "completed",
+                "started_at": now,
+                "ended_at": now,
+                "params_json": canonical_json(dict(params)),
+                "code_ref_json": canonical_json({}),
+                "families": "DL",
+                "parent_id": None,
+            },
+        )
+        write_findings(tx, findings, run_id=run_id)
+    return run_id
