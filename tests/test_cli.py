@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 from typer.testing import CliRunner
 
 import mlvet
 from mlvet.cli import app
+from mlvet.ledger import _schema as s
 
 runner = CliRunner()
 
@@ -105,12 +107,14 @@ def test_register_a_file(sqlite_url: str, tmp_path: Path) -> None:
 
 def test_db_upgrade_creates_a_postgres_ledger(pg_url: str) -> None:
     out = runner.invoke(app, ["db", "upgrade", "--db", pg_url])
-    assert out.exit_code == 0 and "-> 0001" in out.output
+    from mlvet.ledger import head_revision
+
+    assert out.exit_code == 0 and f"-> {head_revision()}" in out.output
     assert runner.invoke(app, ["audit", "verify", "--db", pg_url]).exit_code == 0
 
 
 @pytest.mark.slow
-def test_demo_tells_chapters_one_and_two(tmp_path: Path) -> None:
+def test_demo_tells_chapters_one_to_three(tmp_path: Path) -> None:
     out = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo")], terminal_width=160)
     assert out.exit_code == 0, out.output
     assert "QUARANTINED" in out.output and "DC202" in out.output and "verified" in out.output
@@ -129,8 +133,32 @@ def test_demo_tells_chapters_one_and_two(tmp_path: Path) -> None:
     for code in ("DL141", "DL142", "DL101", "DL131", "GE101"):
         assert code in out.output
     assert "(fixed twin)\nAll clear." in out.output
-    assert card["DL"] == card["GE"] == "guarded"
     draft = tmp_path / "demo" / "notebooks" / "drafts" / "fails_forecast_v1.ipynb"
     relint = runner.invoke(app, ["lint", str(draft), "--format", "json"])
     assert relint.exit_code == 1
     assert {f["code"] for f in json.loads(relint.stdout)} >= {"DL141", "DL101", "GE101"}
+    # chapter 3: the leaky script is caught by lint, by trace and by check_split
+    led = mlvet.open_ledger(url)
+    with led.connect() as conn:
+        runs = {r.kind: r.id for r in conn.execute(select(s.runs.c.kind, s.runs.c.id))}
+        rows = conn.execute(
+            select(s.findings.c.code, s.runs.c.kind, s.runs.c.name).join(s.runs)
+        ).all()
+    by_kind: dict[str, set[str]] = {}
+    for code, kind, name in rows:
+        if name != "honest pipeline":
+            by_kind.setdefault(kind, set()).add(code)
+    assert {"trace", "check_split", "lint"} <= set(runs)
+    assert {"DL301", "DL302", "DL303"} <= by_kind["trace"]
+    assert {"DL201", "DL204", "DL205"} <= by_kind["check_split"]
+    assert {"DL111", "DL101", "DL131"} <= by_kind["lint"]
+    honest = tmp_path / "demo" / "pipelines" / "honest_pipeline.py"
+    assert runner.invoke(app, ["lint", str(honest)]).exit_code == 0
+    flat = " ".join(out.output.split())
+    leaky = float(flat.split("minority-class F1 on the random split: ")[1][:4])
+    sealed = re.search(r"sealed 2021 test year, evaluated once\s*│\s*([0-9.]+)", flat)
+    assert sealed and leaky > 0.9 and float(sealed.group(1)) < 0.6
+    assert "refused GE301" in out.output and "DL207" in out.output
+    (info,) = mlvet.vaults(ledger=url)
+    assert info.final_spent == 1 and info.n_rows == 15_000
+    assert card["DL"] == "violated" and card["GE"] == "at risk"

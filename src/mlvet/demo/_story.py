@@ -9,6 +9,12 @@ Chapter 2 — Data Leakage and Grade-your-own-Exam in the code: ``mlvet lint`` r
 analyst's first notebook (future dealer positions, a centered window, a scaler fitted
 before a random split of a time series, three models compared on the test set), then its
 fixed twin; both runs are recorded, and the fix supersedes the draft's findings.
+
+Chapter 3 — leakage caught three ways, and the sealed exam: a training script that
+oversamples and scales before a random split of the time series is read by ``mlvet
+lint``, run under ``mlvet.trace`` and its split checked by ``check_split``; its inflated
+F1 stands beside the honest, time-ordered estimate. The honest model's test year is sealed
+in a vault, evaluated once, and a second look is refused and logged.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 from rich.progress import Progress
+from rich.table import Table
 
 from mlvet._scorecard import scorecard
 from mlvet.data import (
@@ -42,6 +49,7 @@ from mlvet.demo._data import (
     settlement_fails,
 )
 from mlvet.demo._notebooks import FIXED, LEAKY, write_notebook
+from mlvet.demo._pipelines import FEATURES, write_pipelines
 from mlvet.exceptions import DataQualityError
 from mlvet.ledger import Ledger, upgrade
 from mlvet.lint import LintConfig, lint_paths, record_lint
@@ -112,6 +120,174 @@ def _chapter_lint(console: Console, ledger: Ledger, out: Path) -> dict[str, list
         "ledger, and the fixed notebook's clean run supersedes the draft's findings."
     )
     return codes
+
+
+def _run_script(path: Path, name: str, ledger: Ledger) -> tuple[dict[str, Any], Any, str]:
+    """Run a training script as ``python path`` would, under ``mlvet.trace``."""
+    import contextlib
+    import io
+    import runpy
+
+    from mlvet.tracing import trace
+
+    printed = io.StringIO()
+    with (
+        contextlib.chdir(path.parent),
+        contextlib.redirect_stdout(printed),
+        trace(name, ledger=ledger) as traced,
+    ):
+        namespace = runpy.run_path(str(path.name), run_name="__main__")
+    return namespace, traced, printed.getvalue().strip()
+
+
+def _chapter_leakage(
+    console: Console, ledger: Ledger, out: Path, features: pd.DataFrame, clean: pd.DataFrame
+) -> dict[str, Any]:
+    from mlvet.exceptions import BudgetExceededError
+    from mlvet.leakage import check_split
+    from mlvet.vault import Vault
+
+    _chapter(
+        console,
+        3,
+        "Data Leakage, caught three ways — and the sealed exam",
+        "The analyst's training script balances the rare fails with copies, scales, and "
+        "splits the rows at random. mlvet lint reads it, mlvet.trace watches it run, and "
+        "check_split inspects the split it made. The honest script splits by time and "
+        "leaves 2021 for a vault that answers once.",
+    )
+    folder = out / "pipelines"
+    leaky_path, honest_path = write_pipelines(folder)
+    features.to_parquet(folder / "fails_features.parquet", index=False)
+    result: dict[str, Any] = {}
+
+    console.print(f"\n[bold]1. mlvet lint {leaky_path.relative_to(out)} {honest_path.name}[/bold]")
+    report = lint_paths(
+        [leaky_path, honest_path], LintConfig(root=folder, time_columns=("trade_date",)), jobs=1
+    )
+    record_lint(report, [str(leaky_path), str(honest_path)], ledger=ledger)
+    console.print(TextRenderer(show_fix=False).render(report.findings), markup=False)
+    result["lint"] = [f.code for f in report.findings]
+
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("running both training scripts under mlvet.trace", total=2)
+        leaky_ns, leaky_trace, leaky_out = _run_script(leaky_path, "leaky pipeline", ledger)
+        progress.advance(task)
+        honest_ns, honest_trace, honest_out = _run_script(honest_path, "honest pipeline", ledger)
+        progress.advance(task)
+    console.print(f"\n[bold]2. with mlvet.trace(): python {leaky_path.name}[/bold]  → {leaky_out}")
+    console.print(TextRenderer(show_fix=False).render(leaky_trace.findings), markup=False)
+    console.print(
+        f"   python {honest_path.name} → {honest_out}; "
+        f"{len(honest_trace.calls)} calls traced, {len(honest_trace.findings)} findings"
+    )
+    result["trace"] = sorted({f.code for f in leaky_trace.findings})
+    result["trace_honest"] = sorted({f.code for f in honest_trace.findings})
+
+    console.print("\n[bold]3. check_split on the split the leaky script made[/bold]")
+    leaky_split = check_split(
+        leaky_ns["train"],
+        leaky_ns["test"],
+        target="fail",
+        time="trade_date",
+        source=features,
+        ledger=ledger,
+    )
+    console.print(leaky_split.rich_table())
+    honest_split = check_split(
+        honest_ns["train"],
+        honest_ns["test"],
+        target="fail",
+        time="trade_date",
+        horizon="1D",
+        ledger=ledger,
+    )
+    failed = [k for k, v in honest_split.checks.items() if v == "failed"]
+    console.print(
+        f"   the honest, time-ordered split: {len(honest_split.findings)} finding(s)"
+        + (f" ({', '.join(failed)})" if failed else "")
+    )
+    lagged = ["trade_date", "cusip", "dealer_position_bn"]
+    same_day = [
+        side.merge(clean[lagged], on=["trade_date", "cusip"], how="left")
+        for side in (honest_ns["train"], honest_ns["test"])
+    ]
+    peek = check_split(
+        same_day[0],
+        same_day[1],
+        time="trade_date",
+        available_at={"dealer_position_bn": f"{REPORTING_LAGS['dealer_position_bn']}D"},
+    )
+    for finding in peek.findings:
+        console.print(
+            f"   had the same-day dealer position been used: {finding.code} {finding.message}",
+            markup=False,
+        )
+    result["check_split"] = sorted({f.code for f in leaky_split.findings})
+    result["check_split_honest"] = sorted({f.code for f in honest_split.findings})
+    result["peek_a_boo"] = sorted({f.code for f in peek.findings})
+
+    console.print("\n[bold]4. The sealed exam: 2021 goes into a vault[/bold]")
+    test = honest_ns["test"]
+    vault = Vault("fails-2021-final", ledger=ledger)
+    info = vault.seal(test[FEATURES], test["fail"])
+    console.print(
+        f"   sealed {info.n_rows:,} rows; commitment {info.commitment[:16]}…; budget "
+        f"{info.budget.per_lineage} per model lineage, {info.budget.total} in all"
+    )
+    final = vault.evaluate(
+        honest_ns["model"],
+        metrics=["f1", "roc_auc"],
+        purpose="final report: settlement-fails model v1",
+        n_bootstrap=300,
+    )
+    console.print(f"   {final}")
+    retuned = honest_ns["model"].set_params(randomforestclassifier__min_samples_leaf=1)
+    retuned.fit(honest_ns["train"][FEATURES], honest_ns["train"]["fail"])
+    try:
+        vault.evaluate(retuned, metrics=["f1"], purpose="maybe leaf size 1 is better?")
+        refused = None
+    except BudgetExceededError as exc:
+        refused = exc.finding
+        console.print(f"   [red]refused[/red] {exc.finding.code}: {escape(exc.finding.message)}")
+    table = Table("read", "who", "lineage", "purpose", "status", "result", title="vault log")
+    for read in vault.log():
+        shown = ", ".join(
+            f"{k} {v['value']:.3f}" for k, v in read["result"].items() if isinstance(v, dict)
+        )
+        table.add_row(
+            str(read["id"]),
+            escape(read["actor"]),
+            read["lineage"].rsplit(".", 1)[-1],
+            escape(read["purpose"]),
+            read["status"],
+            shown,
+        )
+    console.print(table)
+
+    scores = Table(
+        "how the minority-class F1 was measured",
+        "F1",
+        title="the inflated score beside the honest ones",
+    )
+    leaky_f1 = float(leaky_ns["f1"])
+    cv_f1 = float(honest_ns["cv_f1"].mean())
+    sealed_f1 = final["f1"]
+    scores.add_row("oversample + scale, then random split (leaky)", f"[red]{leaky_f1:.2f}[/red]")
+    scores.add_row("time-ordered cross-validation, 2018–2020", f"{cv_f1:.2f}")
+    scores.add_row(
+        "sealed 2021 test year, evaluated once",
+        f"{sealed_f1.value:.2f} [{sealed_f1.low:.2f}, {sealed_f1.high:.2f}]",
+    )
+    console.print(scores)
+    result.update(
+        leaky_f1=leaky_f1,
+        cv_f1=cv_f1,
+        sealed_f1=sealed_f1.value,
+        vault_refused=refused.code if refused else None,
+        vault_reads=[r["status"] for r in vault.log()],
+    )
+    return result
 
 
 def _chapter(console: Console, n: int, title: str, text: str) -> None:
@@ -232,6 +408,7 @@ def run_demo(*, db_url: str | None, out: Path, console: Console) -> dict[str, An
     result["openlineage"] = str(ol_path)
 
     result["lint"] = _chapter_lint(console, ledger, out)
+    result["leakage"] = _chapter_leakage(console, ledger, out, features, clean)
 
     report = ledger.verify()
     console.print(
