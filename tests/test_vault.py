@@ -407,3 +407,12 @@ def test_cli_seal_evaluate_log_list_verify_reveal_no_rows(tmp_path: Any, sqlite_
     assert "no column(s) ['label']" in missing
     text = "\n".join(outputs)
     assert "7777.12" not in text and MARK_Y not in text and "T00" not in text
+
+
+def test_a_sealed_vault_counts_as_a_grade_your_own_exam_check(sqlite_url: str) -> None:
+    card = {r.family: r for r in mlvet.scorecard(ledger=sqlite_url)}
+    assert card["GE"].status == "not checked"
+    X, y = classification(200)
+    Vault("scorecard", ledger=sqlite_url).seal(X, y)
+    card = {r.family: r for r in mlvet.scorecard(ledger=sqlite_url)}
+    assert card["GE"].status == "guarded" and card["GE"].checks == 1

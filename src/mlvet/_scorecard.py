@@ -61,6 +61,11 @@ def scorecard(*, ledger: Ledger | str | None = None, verify: bool = True) -> lis
             for fam in family.split(","):
                 if fam and fam != "DC":
                     checks[fam] = checks.get(fam, 0) + int(n)
+        # a sealed test set guards GE: each sealing and each read is a check
+        sealed = conn.execute(select(func.count()).select_from(s.vaults)).scalar() or 0
+        reads = conn.execute(select(func.count()).select_from(s.vault_reads)).scalar() or 0
+        if sealed or reads:
+            checks["GE"] = checks.get("GE", 0) + int(sealed) + int(reads)
     audit_note = ""
     if verify:
         report = led.verify()
