@@ -21,6 +21,7 @@ from sklearn.metrics import accuracy_score, mean_absolute_error, r2_score, roc_a
 from sklearn.tree import DecisionTreeClassifier
 from sqlalchemy import select, update
 
+import mlvet
 from mlvet.exceptions import (
     BudgetExceededError,
     InputError,
