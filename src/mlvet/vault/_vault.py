@@ -34,7 +34,7 @@ import secrets
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from sqlalchemy import func, select
@@ -57,6 +57,7 @@ from mlvet.vault._metrics import METRICS, MetricResult, check_metrics, default_m
 __all__ = ["Budget", "QueryAnswer", "Vault", "VaultInfo", "VaultResult", "vaults"]
 
 SPENDING = ("pending", "done")
+_T = TypeVar("_T")
 MIN_REASON = 12
 
 
@@ -508,6 +509,28 @@ class Vault:
         left = (plan.total if kind == "final" else plan.thresholdout) - total - 1
         return _Read(int(read_id), used_override, max(0, left))
 
+    def _read(
+        self,
+        kind: str,
+        model: Any,
+        lineage: str,
+        purpose: str,
+        override: str | None,
+        compute: Callable[[_store.Sealed], _T],
+    ) -> tuple[_Read, VaultInfo, str, _T]:
+        """Reserve a read, open the sealed set and compute on it; a failure spends nothing."""
+        info = self.info()  # raises NotFoundError before anything is reserved
+        fingerprint = model_fingerprint(model)
+        read = self._reserve(
+            kind=kind, lineage=lineage, fingerprint=fingerprint, purpose=purpose, override=override
+        )
+        try:
+            value = compute(self._open())
+        except BaseException as exc:
+            self._finish(read, "failed", {"error": type(exc).__name__})
+            raise
+        return read, info, fingerprint, value
+
     def _finish(self, read: _Read, status: str, result: Mapping[str, Any]) -> None:
         with self.ledger.transaction() as tx:
             tx.update(
@@ -554,22 +577,14 @@ class Vault:
         if not isinstance(confidence, float) or not 0.5 <= confidence < 1:
             raise InputError(f"confidence must be a float in [0.5, 1); got {confidence!r}.")
         lineage = _text(lineage, "lineage") if lineage is not None else lineage_of(model)
-        info = self.info()  # raises NotFoundError before anything is reserved
-        fingerprint = model_fingerprint(model)
-        read = self._reserve(
-            kind="final",
-            lineage=lineage,
-            fingerprint=fingerprint,
-            purpose=purpose,
-            override=override,
-        )
-        try:
-            sealed = self._open()
+
+        def compute(sealed: _store.Sealed) -> dict[str, MetricResult]:
             names = self._metric_names(metrics, sealed.task, model)
-            results = self._score(model, sealed, names, pos_label, n_bootstrap, confidence, seed)
-        except BaseException as exc:
-            self._finish(read, "failed", {"error": type(exc).__name__})
-            raise
+            return self._score(model, sealed, names, pos_label, n_bootstrap, confidence, seed)
+
+        read, info, fingerprint, results = self._read(
+            "final", model, lineage, purpose, override, compute
+        )
         self._finish(read, "done", {k: v.to_dict() for k, v in results.items()})
         return VaultResult(
             vault=self.name,
@@ -667,22 +682,14 @@ class Vault:
             if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
                 raise InputError(f"{name} must be a positive number; got {value!r}.")
         lineage = _text(lineage, "lineage") if lineage is not None else lineage_of(model)
-        info = self.info()
-        fingerprint = model_fingerprint(model)
-        read = self._reserve(
-            kind="thresholdout",
-            lineage=lineage,
-            fingerprint=fingerprint,
-            purpose=purpose,
-            override=None,
-        )
-        try:
-            sealed = self._open()
+
+        def compute(sealed: _store.Sealed) -> tuple[str, float]:
             (name,) = check_metrics(names, sealed.task)
-            holdout = self._score(model, sealed, (name,), pos_label, 0, 0.95, 0)[name].value
-        except BaseException as exc:
-            self._finish(read, "failed", {"error": type(exc).__name__})
-            raise
+            return name, self._score(model, sealed, (name,), pos_label, 0, 0.95, 0)[name].value
+
+        read, info, _, (name, holdout) = self._read(
+            "thresholdout", model, lineage, purpose, None, compute
+        )
         rng = np.random.default_rng(secrets.randbits(128))
         noisy_threshold = threshold + rng.laplace(0, 2 * sigma)
         if abs(holdout - float(train_score)) > noisy_threshold + rng.laplace(0, 4 * sigma):
