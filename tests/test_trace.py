@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -309,3 +310,111 @@ def test_resampling_a_whole_frame_then_selecting_features_is_dl302() -> None:
     assert dl302.evidence["evaluations"][0]["through_resampler"] == len(
         np.unique(row_hashes(test[features]))
     )
+
+
+def test_a_search_and_its_best_estimator_are_one_model() -> None:
+    X, y = data(seed=16)
+    X_tr, X_te, y_tr, y_te = train_test_split(X, y, random_state=0)
+    with mlvet.trace(record=False) as t:
+        search = GridSearchCV(LogisticRegression(), {"C": [0.1, 1.0]}, cv=3).fit(X_tr, y_tr)
+        search.score(X_te, y_te)
+        roc_auc_score(y_te, search.best_estimator_.predict_proba(X_te)[:, 1])
+        pipe = make_pipeline(StandardScaler(), LogisticRegression()).fit(X_tr, y_tr)
+    assert [f.code for f in t.findings] == ["GE202"]  # only the pipeline fitted afterwards
+    with mlvet.trace(record=False) as t:
+        pipe = make_pipeline(StandardScaler(), LogisticRegression()).fit(X_tr, y_tr)
+        pipe.score(X_te, y_te)
+        pipe[-1].predict(pipe[:-1].transform(X_te))
+        accuracy_score(y_te, pipe[-1].predict(pipe[:-1].transform(X_te)))
+    assert t.findings == ()
+
+
+def test_validation_and_test_of_equal_size_are_told_apart_by_their_split() -> None:
+    X, y = data(1000, seed=17)
+    with mlvet.trace(record=False) as t:
+        X_tr, X_rest, y_tr, y_rest = train_test_split(X, y, test_size=0.4, random_state=0)
+        X_va, X_te, y_va, y_te = train_test_split(X_rest, y_rest, test_size=0.5, random_state=0)
+        models = [
+            LogisticRegression().fit(X_tr, y_tr),
+            DecisionTreeClassifier(random_state=0).fit(X_tr, y_tr),
+        ]
+        scored = []
+        for m in models:
+            p_val, p_test = m.predict_proba(X_va)[:, 1], m.predict_proba(X_te)[:, 1]
+            scored.append((f1_score(y_va, p_val > 0.5), p_test))  # chosen on validation
+        best = max(scored, key=lambda s: s[0])
+        f1_score(y_te, best[1] > 0.5)  # one test number
+    assert t.findings == ()
+    metrics = [c for c in t.calls if c.op == "metric"]
+    assert [c.link_how for c in metrics] == ["split", "split", "split"]
+
+
+def test_a_model_fitted_on_all_rows_and_scored_on_the_test_split_is_dl303() -> None:
+    X, y = data(seed=18)
+    with mlvet.trace(record=False) as t:
+        _, X_te, _, y_te = train_test_split(X, y, random_state=0)
+        model = LogisticRegression().fit(X, y)  # the split is made, then ignored
+        accuracy_score(y_te, model.predict(X_te))
+    assert codes(t) == ["DL303"]
+    assert t.findings[0].evidence["fraction"] == 1.0
+
+
+def test_wrappers_do_not_outlive_the_block_even_in_modules_imported_inside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "late_module.py").write_text("from sklearn.metrics import roc_auc_score\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    X, y = data(seed=19)
+    with mlvet.trace(record=False) as t:
+        import late_module
+
+    assert late_module.roc_auc_score is roc_auc_score
+    model = LogisticRegression().fit(X, y)
+    model.predict(X)
+    assert t.calls == []
+
+
+def test_cross_validation_on_joblib_threads_records_every_fold() -> None:
+    import joblib
+
+    X, y = data(seed=20)
+    with mlvet.trace(record=False) as t, joblib.parallel_backend("threading", n_jobs=2):
+        cross_val_score(
+            RandomForestClassifier(n_estimators=5, random_state=0), X, y, cv=5, n_jobs=2
+        )
+    assert sum(c.op == "fit" for c in t.calls) == 5
+    assert sum(c.in_scoring for c in t.calls) == 5
+
+
+def test_traced_methods_stay_bound_methods_and_odd_inputs_are_left_alone() -> None:
+    import pickle
+
+    from sklearn.preprocessing import FunctionTransformer
+
+    X, y = data(seed=21)
+    loads: list[int] = []
+
+    class Lazy:  # a dataset that loads items when indexed
+        def __len__(self) -> int:
+            return 10
+
+        def __getitem__(self, i: int) -> np.ndarray:
+            loads.append(i)
+            return np.ones(3)
+
+    class NoLength:
+        def __len__(self) -> int:
+            raise RuntimeError("length unknown before compute")
+
+    FunctionTransformer(lambda d: d).fit(Lazy())
+    untraced = list(loads)
+    loads.clear()
+    with mlvet.trace(record=False) as t:
+        model = LogisticRegression().fit(X, y)
+        method = model.predict
+        assert method.__self__ is model and method.__name__ == "predict"
+        assert pickle.loads(pickle.dumps(method))(X[:3]).shape == (3,)
+        FunctionTransformer(lambda d: d).fit(Lazy())
+        FunctionTransformer(lambda d: d).fit(NoLength())
+    assert loads == untraced  # the trace itself indexed nothing
+    assert [c.n_rows for c in t.calls if c.target == "FunctionTransformer"] == [10, None]

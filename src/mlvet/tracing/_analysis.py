@@ -11,8 +11,9 @@ test rows they came from.
   out-of-sample evaluation, and those evaluation rows went through that step.
 * **DL302** a resampler saw or synthesised at least half of a later evaluation's rows,
   or any synthetic row is evaluated.
-* **DL303** a model is evaluated on a mix of rows it was trained on and rows it was not
-  (an evaluation entirely on its training rows is a training score, not a finding).
+* **DL303** a model is evaluated on a mix of rows it was trained on and rows it was not,
+  or on the test side of a recorded split after being fitted on more rows that include it
+  (an evaluation entirely on its own training rows is a training score, not a finding).
 * **GE201** the *test set* — the rows of the last evaluation whose rows no model was
   trained on — scored two or more fitted models.
 * **GE202** a model was fitted after the test set had been scored, on rows that do not
@@ -173,6 +174,14 @@ def derive(trace: Trace) -> Iterator[Finding]:
         k, frac = _share(scored, trained)
         if ev.fit is not None and 0 < k < scored.size:
             yield _overlap(ev, scored.size, k, frac)
+        elif (
+            ev.fit is not None
+            and k == scored.size
+            and trained.size > scored.size
+            and rowset_digest(ev.rows) in trace.test_digests
+        ):  # the test side of a recorded split, scored by a model fitted on all rows
+            yield _overlap(ev, scored.size, k, frac)
+            continue
         if ev.fit is None or frac < IN_SAMPLE:
             out_of_sample.append(ev)
     yield from _preprocessing(story, out_of_sample)

@@ -30,6 +30,8 @@ import os
 import sys
 import threading
 import time
+import types
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import ModuleType, TracebackType
@@ -203,7 +205,11 @@ class Trace:
         self._undo: list[Callable[[], None]] = []
         self._t0 = 0.0
         self._lock = threading.RLock()
-        self._busy: dict[int, int] = {}
+        self._busy: dict[int, tuple[int, Any]] = {}
+        self._paused = 0
+        self._alias: dict[int, int] = {}
+        self._split_parts: dict[int, np.ndarray] = {}
+        self.test_digests: set[str] = set()
 
     # -- the context manager -------------------------------------------------------------
     def __enter__(self) -> Trace:
@@ -242,14 +248,25 @@ class Trace:
                 _active = None
         self.status = "failed" if exc_type is not None else "completed"
         from mlvet.tracing._analysis import derive
+        from mlvet.tracing._record import record_trace
 
-        self.findings = tuple(derive(self))
-        if self.record:
-            from mlvet.tracing._record import record_trace
-
-            self.run_id = record_trace(self, ledger=self.ledger)
-        self._keep.clear()
-        self._outputs.clear()
+        try:
+            self.findings = tuple(derive(self))
+            if self.record:
+                self.run_id = record_trace(self, ledger=self.ledger)
+        except Exception as problem:
+            if exc_type is None:
+                raise
+            # the block's own exception matters more; say what was lost beside it
+            warnings.warn(
+                f"mlvet.trace could not analyse or record the failed block: {problem!r}",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        finally:
+            self._keep.clear()
+            self._outputs.clear()
+            self._split_parts.clear()
 
     # -- reading ---------------------------------------------------------------------------
     def __repr__(self) -> str:
@@ -342,6 +359,16 @@ class Trace:
             undo = self._undo.pop()
             with contextlib.suppress(AttributeError, TypeError):  # a class that forbids it
                 undo()
+        # modules imported inside the block copied wrappers: give them the originals back
+        for module in list(sys.modules.values()):
+            try:
+                items = list(vars(module).items())
+            except TypeError:
+                continue
+            for name, value in items:
+                if getattr(value, "__mlvet_tracer__", None) is self:
+                    with contextlib.suppress(AttributeError, TypeError):
+                        setattr(module, name, value.__mlvet_traced__)
 
     def _patch_namespace(
         self, module: ModuleType, functions: dict[int, Callable[..., Any]]
@@ -410,29 +437,40 @@ class Trace:
     def _depth(self) -> int:
         return int(getattr(self._local, "depth", 0))
 
-    def _enter(self) -> bool:
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """Record nothing inside this block (the vault uses it around sealed rows)."""
+        with self._lock:
+            self._paused += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._paused -= 1
+
+    def _enter(self, est: Any = None) -> bool:
         """Count a call in; True when it is an outermost call to record.
 
-        A call on a worker thread while another thread is inside a recorded call is
-        nested too: a random forest with ``n_jobs`` fits its trees on joblib threads.
+        A call on a worker thread is nested too when its estimator belongs to an estimator
+        that another thread is inside (a random forest's trees on joblib threads); calls
+        of independent estimators on worker threads (cross-validation folds with the
+        threading backend) are recorded.
         """
         depth = self._depth()
         self._local.depth = depth + 1
-        if depth:
+        if depth or self._paused or _active is not self:
             return False
         me = threading.get_ident()
         with self._lock:
-            if any(owner != me for owner in self._busy):
+            if est is not None and any(
+                _owns(outer, est) for owner, (_, outer) in self._busy.items() if owner != me
+            ):
                 self._local.nested = True
                 return False
-            self._busy[me] = self._busy.get(me, 0) + 1
+            count, _ = self._busy.get(me, (0, None))
+            self._busy[me] = (count + 1, est)
         self._local.nested = False
         return True
-
-    def _others_busy(self) -> bool:
-        me = threading.get_ident()
-        with self._lock:
-            return any(owner != me for owner in self._busy)
 
     def _leave(self) -> None:
         depth = self._depth() - 1
@@ -440,15 +478,17 @@ class Trace:
         if depth == 0 and not getattr(self._local, "nested", False):
             me = threading.get_ident()
             with self._lock:
-                left = self._busy.get(me, 0) - 1
-                if left > 0:
-                    self._busy[me] = left
+                count, outer = self._busy.get(me, (0, None))
+                if count > 1:
+                    self._busy[me] = (count - 1, outer)
                 else:
                     self._busy.pop(me, None)
 
     def _estimator_id(self, obj: Any) -> int:
         key = id(obj)
         with self._lock:
+            if key in self._alias and key not in self._estimators:
+                return self._alias[key]
             if key not in self._estimators:
                 self._estimators[key] = len(self._estimators) + 1
                 self._keep.append(obj)
@@ -469,11 +509,11 @@ class Trace:
             return call
 
     def _hash(self, data: Any) -> np.ndarray | None:
-        if not self.hash_rows or data is None:
+        if not self.hash_rows or data is None or not _hashable(data):
             return None
         try:
             return row_hashes(data)
-        except (TypeError, ValueError):
+        except Exception:  # an odd container: the call is recorded without its rows
             return None
 
     def _observe_method(
@@ -482,7 +522,7 @@ class Trace:
         call = self._new_call(op, _class_name(est), est)
         X = args[0] if args else kwargs.get("X", kwargs.get("raw_documents"))
         y = args[1] if len(args) > 1 else kwargs.get("y")
-        call.n_rows = n_rows(X) if X is not None else None
+        call.n_rows = _safe_rows(X)
         call.rows = self._hash(X)
         names = getattr(X, "columns", None)
         if names is not None and not isinstance(names, str):
@@ -526,21 +566,32 @@ class Trace:
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
     ) -> Any:
-        if not self._enter():
+        if not self._enter(est):
+            outer = getattr(self._local, "outer", None)
+            if outer is not None and op in FIT_OPS and self._depth() > 1:
+                with self._lock:  # fitted inside a recorded fit: it is part of that model
+                    if id(est) not in self._estimators:
+                        self._alias[id(est)] = outer
+                        self._keep.append(est)
             try:
                 return bound(*args, **kwargs)
             finally:
                 self._leave()
         try:
             call = self._observe_method(est, op, args, kwargs)
+            self._local.outer = call.estimator
             try:
                 result = bound(*args, **kwargs)
             except BaseException as exc:
                 call.error = type(exc).__name__
                 raise
-            self._after_method(call, result, args[0] if args else kwargs.get("X"))
+            try:
+                self._after_method(call, result, args[0] if args else kwargs.get("X"))
+            except Exception:  # observing must never change what the call returns
+                call.out_rows = None
             return result
         finally:
+            self._local.outer = None
             self._leave()
 
     def _wrap_metric(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -548,6 +599,8 @@ class Trace:
 
         @functools.wraps(fn)
         def metric(*args: Any, **kwargs: Any) -> Any:
+            if _active is not tracer:
+                return fn(*args, **kwargs)
             if not tracer._enter():
                 try:
                     return fn(*args, **kwargs)
@@ -569,7 +622,34 @@ class Trace:
                 tracer._leave()
 
         metric.__mlvet_traced__ = fn  # type: ignore[attr-defined]
+        metric.__mlvet_tracer__ = self  # type: ignore[attr-defined]
         return metric
+
+    def _remember_parts(self, parts: Any) -> None:
+        """Tie each output of ``train_test_split`` to the feature rows of its side."""
+        if not isinstance(parts, (list, tuple)) or len(parts) < 2 or len(parts) % 2:
+            return
+        sides = [self._hash(parts[0]), self._hash(parts[1])]
+        for i, side in enumerate(sides):
+            if side is not None and i == 1:
+                self.test_digests.add(rowset_digest(side))
+        with self._lock:
+            for i, part in enumerate(parts):
+                side = sides[i % 2]
+                if side is not None and _safe_rows(part) == side.size:
+                    self._split_parts[id(part)] = side
+                    self._keep.append(part)
+
+    def _rows_of_labels(self, y_true: Any) -> np.ndarray | None:
+        obj = y_true
+        for _ in range(4):
+            rows = self._split_parts.get(id(obj))
+            if rows is not None:
+                return rows
+            obj = getattr(obj, "base", None)
+            if obj is None:
+                return None
+        return None
 
     def _link(self, call: Call, candidates: list[Any], y_true: Any) -> None:
         """Tie a metric call to the prediction call whose output it scores."""
@@ -585,12 +665,22 @@ class Trace:
                     break
             if call.link is not None:
                 break
-        n = n_rows(y_true) if y_true is not None else None
-        if call.link is None and n is not None:
-            for earlier in reversed(self.calls[: call.index]):
-                if earlier.op in PREDICT_OPS and earlier.n_rows == n and not earlier.in_scoring:
-                    call.link, call.link_how = earlier.index, "length"
+        n = _safe_rows(y_true) if y_true is not None else None
+        rows = self._rows_of_labels(y_true) if call.link is None and y_true is not None else None
+        predictions = [
+            c for c in self.calls[: call.index] if c.op in PREDICT_OPS and not c.in_scoring
+        ]
+        if rows is not None:  # y_true is a side of a recorded split: its X rows decide
+            digest = rowset_digest(rows)
+            for earlier in reversed(predictions):
+                if earlier.rows is not None and rowset_digest(earlier.rows) == digest:
+                    call.link, call.link_how = earlier.index, "split"
                     break
+        elif call.link is None and n is not None:
+            same = [c for c in predictions if c.n_rows == n]
+            digests = {rowset_digest(c.rows) if c.rows is not None else None for c in same}
+            if same and len(digests) == 1:  # only unambiguous: one set of rows that size
+                call.link, call.link_how = same[-1].index, "length"
         call.n_rows = n
         if call.link is not None and y_true is not None and self.hash_rows:
             source = self.calls[call.link]
@@ -631,15 +721,18 @@ class Trace:
 
         @functools.wraps(fn)
         def split(splitter: Any, X: Any = None, *args: Any, **kwargs: Any) -> Iterator[Any]:
-            top = tracer._depth() == 0 and not tracer._others_busy()
+            top = tracer._depth() == 0 and not tracer._paused and _active is tracer
             call = tracer._new_call("split", _class_name(splitter)) if top else None
             if call is not None:
                 call.n_rows = n_rows(X) if X is not None else None
                 call.params = _splitter_params(splitter)
                 call.params["folds"] = []
+            rows = tracer._hash(X) if call is not None else None
             for train, test in fn(splitter, X, *args, **kwargs):
                 if call is not None:
                     call.params["folds"].append([len(train), len(test)])
+                    if rows is not None:
+                        tracer.test_digests.add(rowset_digest(rows[test]))
                 yield train, test
 
         return split
@@ -649,6 +742,8 @@ class Trace:
 
         @functools.wraps(fn)
         def train_test_split(*arrays: Any, **options: Any) -> Any:
+            if _active is not tracer:
+                return fn(*arrays, **options)
             top = tracer._enter()
             try:
                 result = fn(*arrays, **options)
@@ -663,9 +758,11 @@ class Trace:
                     "stratify": options.get("stratify") is not None,
                     "sizes": [n_rows(result[0]), n_rows(result[1])] if len(result) >= 2 else [],
                 }
+                tracer._remember_parts(result)
             return result
 
         train_test_split.__mlvet_traced__ = fn  # type: ignore[attr-defined]
+        train_test_split.__mlvet_tracer__ = self  # type: ignore[attr-defined]
         return train_test_split
 
 
@@ -684,15 +781,16 @@ class _Traced:
 
     def __get__(self, obj: Any, objtype: type | None = None) -> Any:
         bound = self.original.__get__(obj, objtype)
-        if obj is None:
+        if obj is None or _active is not self.tracer:
             return bound
         tracer, name = self.tracer, self.name
 
-        @functools.wraps(bound)
-        def traced(*args: Any, **kwargs: Any) -> Any:
-            return tracer._run_method(obj, name, bound, args, kwargs)
+        @functools.wraps(self.original)
+        def traced(owner: Any, /, *args: Any, **kwargs: Any) -> Any:
+            return tracer._run_method(owner, name, bound, args, kwargs)
 
-        return traced
+        # a bound method, as without the trace: __self__, pickling by name, equality of kind
+        return types.MethodType(traced, obj)
 
 
 def _all_subclasses(base: type) -> list[type]:
@@ -717,6 +815,41 @@ def _originals(metrics: ModuleType, tts: Callable[..., Any]) -> list[Callable[..
         if inspect.isfunction(fn):
             out.append(fn)
     return out
+
+
+def _owns(outer: Any, est: Any) -> bool:
+    """Is ``est`` the estimator ``outer`` or one of its fitted parts?"""
+    if est is outer:
+        return True
+    for attr in ("estimators_", "calibrated_classifiers_"):
+        parts = getattr(outer, attr, None)
+        if isinstance(parts, list) and any(p is est for p in parts):
+            return True
+    for attr in ("best_estimator_", "estimator_", "base_estimator_"):
+        if getattr(outer, attr, None) is est:
+            return True
+    steps = getattr(outer, "steps", None)
+    return isinstance(steps, list) and any(step is est for _, step in steps)
+
+
+_HASHABLE_MODULES = ("numpy", "pandas", "scipy", "polars", "pyarrow")
+
+
+def _hashable(data: Any) -> bool:
+    """Only arrays, frames, sparse matrices and lists are hashed; other objects (a dataset
+    that loads items on indexing) are never touched."""
+    if isinstance(data, (list, tuple)):
+        return True
+    return type(data).__module__.split(".")[0] in _HASHABLE_MODULES
+
+
+def _safe_rows(data: Any) -> int | None:
+    if data is None:
+        return None
+    try:
+        return n_rows(data)
+    except Exception:  # a __len__ that raises: unknown, not an error of the user's call
+        return None
 
 
 def _role(est: Any) -> str:
