@@ -15,7 +15,7 @@ import json
 import os
 import threading
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -435,3 +435,51 @@ def open_ledger(url: str | Ledger | None = None) -> Ledger:
         if ledger is None:
             ledger = _ledgers[key] = Ledger(raw)
         return ledger
+
+
+def unchained_rows(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Primary keys of ``rows`` that differ from the newest chained event that wrote them.
+
+    A guard that trusts a few rows (a vault's budget and reads) checks them here rather
+    than waiting for ``mlvet audit verify``: a row edited through plain SQL, or one with no
+    event at all, is returned.
+    """
+    pk_col = next(iter(table.primary_key.columns)).name
+    keys = [str(r[pk_col]) for r in rows]
+    if not keys:
+        return []
+    latest: dict[str, Any] = {}
+    q = (
+        select(s.events.c.entity_id, s.events.c.payload)
+        .where(s.events.c.entity == table.name, s.events.c.entity_id.in_(keys))
+        .order_by(s.events.c.seq)
+    )
+    for entity_id, payload in conn.execute(q):
+        try:
+            latest[entity_id] = json.loads(payload).get("row")
+        except ValueError:
+            latest[entity_id] = None
+    bad = []
+    for key, row in zip(keys, rows, strict=True):
+        current = {k: v for k, v in row.items() if k != "event_seq"}
+        if latest.get(key) is None or canonical_json(current) != canonical_json(latest[key]):
+            bad.append(key)
+    return bad
+
+
+def chained_keys(conn: Connection, table: Table, column: str, value: Any) -> set[str]:
+    """Keys of every row of ``table`` that the chain says was written with ``column == value``.
+
+    Compared with the rows present, this finds rows deleted through plain SQL.
+    """
+    keys: set[str] = set()
+    q = select(s.events.c.entity_id, s.events.c.payload).where(s.events.c.entity == table.name)
+    for entity_id, payload in conn.execute(q):
+        try:
+            body = json.loads(payload)
+        except ValueError:
+            continue
+        row = body.get("row") or {}
+        if row.get(column) == value and body.get("op") != "delete":
+            keys.add(entity_id)
+    return keys

@@ -273,6 +273,7 @@ vaults = Table(
     Column("budget_json", Text, nullable=False),
     Column("encrypted", Boolean, nullable=False),
     Column("content_uri", Text, nullable=True),
+    Column("spec_json", Text, nullable=False, server_default="{}"),
     *_audit_cols(),
 )
 

@@ -34,6 +34,7 @@ class Spec:
     needs: str  # "label" (predict) or "score" (probabilities or decision values)
     task: str  # "classification" or "regression"
     greater_is_better: bool
+    binary_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,15 +66,15 @@ METRICS: dict[str, Spec] = {
     for s in (
         Spec("accuracy", "label", "classification", True),
         Spec("balanced_accuracy", "label", "classification", True),
-        Spec("f1", "label", "classification", True),
+        Spec("f1", "label", "classification", True, binary_only=True),
         Spec("f1_macro", "label", "classification", True),
-        Spec("precision", "label", "classification", True),
-        Spec("recall", "label", "classification", True),
+        Spec("precision", "label", "classification", True, binary_only=True),
+        Spec("recall", "label", "classification", True, binary_only=True),
         Spec("matthews", "label", "classification", True),
         Spec("roc_auc", "score", "classification", True),
-        Spec("average_precision", "score", "classification", True),
+        Spec("average_precision", "score", "classification", True, binary_only=True),
         Spec("log_loss", "score", "classification", False),
-        Spec("brier", "score", "classification", False),
+        Spec("brier", "score", "classification", False, binary_only=True),
         Spec("mae", "label", "regression", False),
         Spec("mse", "label", "regression", False),
         Spec("rmse", "label", "regression", False),

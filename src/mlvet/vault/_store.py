@@ -46,9 +46,9 @@ def _table_from(X: Any) -> tuple[pa.Table, str]:
     elif isinstance(X, pd.DataFrame):
         frame, kind = X, "pandas"
     elif type(X).__module__.split(".")[0] == "polars" and hasattr(X, "to_arrow"):
-        return X.to_arrow(), "polars"
+        return _unique_names(X.to_arrow()), "polars"
     elif isinstance(X, pa.Table):
-        return X, "pyarrow"
+        return _unique_names(X), "pyarrow"
     else:
         raise InputError(
             f"X must be a numpy array or a pandas, polars or pyarrow frame; got "
@@ -60,18 +60,32 @@ def _table_from(X: Any) -> tuple[pa.Table, str]:
         raise InputError(f"X has duplicate column names {dupes}; rename them so each is unique.")
     frame = frame.set_axis(names, axis=1).reset_index(drop=True)
     for name in names:
+        if isinstance(frame[name].dtype, pd.SparseDtype):
+            frame[name] = frame[name].sparse.to_dense()  # type: ignore[attr-defined]
+        failed = False
         try:
             pa.Array.from_pandas(frame[name])
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            failed = True  # the message quotes the value: raise outside the handler
+        if failed:
             raise InputError(
                 f"Column {name!r} of X mixes types (e.g. numbers and text in one object "
                 "column); cast it to one type with astype() before sealing."
-            ) from None
+            )
     return pa.Table.from_pandas(frame, preserve_index=False), kind
 
 
-def _labels(y: Any, n: int) -> tuple[pa.Array, str]:
-    if isinstance(y, (pd.DataFrame,)) or (hasattr(y, "ndim") and getattr(y, "ndim", 1) > 1):
+def _unique_names(table: pa.Table) -> pa.Table:
+    names = table.column_names
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise InputError(f"X has duplicate column names {dupes}; rename them so each is unique.")
+    return table
+
+
+def _labels(y: Any, n: int, task: str | None) -> tuple[pa.Array, dict[str, Any]]:
+    """The labels as an Arrow array, and the spec: task, number of classes, label type."""
+    if isinstance(y, pd.DataFrame) or getattr(y, "ndim", 1) > 1:
         shape = getattr(y, "shape", "?")
         if len(shape) == 2 and shape[1] == 1:
             y = np.asarray(y).ravel()
@@ -84,35 +98,74 @@ def _labels(y: Any, n: int) -> tuple[pa.Array, str]:
         )
     if len(values) != n:
         raise InputError(f"X has {n} rows but y has {len(values)} labels; pass one label per row.")
-    if values.dtype.kind == "f":
-        bad = int((~np.isfinite(values)).sum())
-        if bad:
-            raise InputError(
-                f"y has {bad} missing or infinite label(s); drop those rows from X and y before "
-                "sealing (a sealed label must be a value)."
-            )
-    elif values.dtype.kind == "O" and pd.isna(values).any():
+    if values.dtype.kind not in "biufOUS":
         raise InputError(
-            f"y has {int(pd.isna(values).sum())} missing label(s); drop those rows before sealing."
+            f"y has dtype {values.dtype}; labels must be classes (text, integers, booleans) or "
+            "real numbers. Convert them, e.g. y.astype(str) or y.astype(float)."
         )
+    if values.dtype.kind == "O":
+        kinds = {type(v) for v in values.tolist()}
+        if not kinds <= {str, int, float, bool}:
+            raise InputError(
+                "y mixes types or holds objects other than text, integers, booleans and real "
+                "numbers; cast it to one type before sealing."
+            )
+        if str in kinds and len(kinds) > 1:
+            raise InputError("y mixes text and numbers; cast it to one type before sealing.")
+    missing = int(pd.isna(values).sum())
+    if missing or (values.dtype.kind == "f" and not np.isfinite(values).all()):
+        bad = missing or int((~np.isfinite(values)).sum())
+        raise InputError(
+            f"y has {bad} missing or infinite label(s); drop those rows from X and y before "
+            "sealing (a sealed label must be a value)."
+        )
+    failed = False
     try:
         array = pa.array(values)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        raise InputError("y mixes types (e.g. numbers and text); cast it to one type.") from None
-    distinct = (
-        len(np.unique(values.astype(str)))
-        if values.dtype.kind in "OUSb"
-        else len(np.unique(values))
-    )
-    continuous = values.dtype.kind == "f" and distinct > max(20, n // 20)
-    return array, "regression" if continuous else "classification"
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, OverflowError):
+        failed = True
+    if failed:
+        raise InputError(
+            "y cannot be stored as one typed column (integers beyond 64 bits, or mixed "
+            "types); cast it to one type before sealing."
+        )
+    distinct = int(pd.Series(values).nunique())
+    inferred = _infer_task(values, distinct)
+    if task is None:
+        task = inferred
+    elif task not in ("classification", "regression"):
+        raise InputError(f"task must be 'classification' or 'regression'; got {task!r}.")
+    elif task == "regression" and values.dtype.kind not in "biuf":
+        raise InputError("task='regression' needs numeric labels; these are text.")
+    spec = {
+        "task": task,
+        "n_classes": distinct if task == "classification" else None,
+        "labels": "text" if values.dtype.kind in "OUS" else values.dtype.kind,
+    }
+    return array, spec
 
 
-def pack(X: Any, y: Any) -> tuple[bytes, int, str]:
-    """Rows and labels as compressed Arrow IPC bytes; return ``(bytes, n_rows, task)``."""
+def _infer_task(values: np.ndarray, distinct: int) -> str:
+    """Text, booleans and few integer values are classes; other numbers are a regression."""
+    if values.dtype.kind in "bOUS":
+        return "classification"
+    if values.dtype.kind == "f" and not np.all(np.mod(values, 1) == 0):
+        return "regression"
+    return "classification" if distinct <= 20 else "regression"
+
+
+MIN_ROWS = 20
+"""A sealed set smaller than this answers too precisely about each row to stay sealed."""
+
+
+def pack(X: Any, y: Any, task: str | None = None) -> tuple[bytes, int, dict[str, Any]]:
+    """Rows and labels as compressed Arrow IPC bytes; return ``(bytes, n_rows, spec)``."""
     table, kind = _table_from(X)
-    if table.num_rows == 0:
-        raise InputError("X has no rows; there is nothing to seal.")
+    if table.num_rows < MIN_ROWS:
+        raise InputError(
+            f"X has {table.num_rows} rows; a sealed set needs at least {MIN_ROWS}, or its "
+            "aggregate metrics would reveal single labels."
+        )
     if table.num_columns == 0:
         raise InputError("X has no columns; seal the feature matrix the model predicts from.")
     if TARGET in table.column_names:
@@ -128,16 +181,16 @@ def pack(X: Any, y: Any) -> tuple[bytes, int, str]:
                     f"Column {name!r} of X has {n_inf} infinite value(s); replace them where the "
                     "column is computed before sealing."
                 )
-    labels, task = _labels(y, table.num_rows)
+    labels, spec = _labels(y, table.num_rows, task)
     table = table.append_column(TARGET, labels)
     meta = dict(table.schema.metadata or {})
-    meta.update({b"mlvet.kind": kind.encode(), b"mlvet.task": task.encode()})
+    meta.update({b"mlvet.kind": kind.encode(), b"mlvet.task": spec["task"].encode()})
     table = table.replace_schema_metadata(meta)
     sink = io.BytesIO()
     options = pa.ipc.IpcWriteOptions(compression="zstd")
     with pa.ipc.new_stream(sink, table.schema, options=options) as writer:
         writer.write_table(table)
-    return sink.getvalue(), table.num_rows, task
+    return sink.getvalue(), table.num_rows, spec
 
 
 def unpack(payload: bytes) -> Sealed:
@@ -206,10 +259,11 @@ def decrypt(token: bytes, key: str | None = None) -> bytes:
     try:
         return bytes(fernet.decrypt(token))
     except InvalidToken:
-        raise VaultIntegrityError(
-            f"The sealed set cannot be decrypted with the key in {KEY_ENV}: the key is wrong "
-            "or the stored bytes were altered."
-        ) from None
+        pass
+    raise VaultIntegrityError(
+        f"The sealed set cannot be decrypted with the key in {KEY_ENV}: the key is wrong "
+        "or the stored bytes were altered."
+    )
 
 
 def key_available() -> bool:

@@ -25,6 +25,7 @@ No message, log entry or return value of this module contains a sealed row or la
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import json
@@ -44,19 +45,20 @@ from mlvet._json import canonical_json
 from mlvet.exceptions import (
     BudgetExceededError,
     InputError,
+    MlvetError,
     NotFoundError,
     VaultError,
     VaultIntegrityError,
 )
 from mlvet.ledger import _schema as s
 from mlvet.ledger import open_ledger, write_findings
-from mlvet.ledger._ledger import Ledger, now_iso
+from mlvet.ledger._ledger import Ledger, chained_keys, now_iso, unchained_rows
 from mlvet.vault import _store
 from mlvet.vault._metrics import METRICS, MetricResult, check_metrics, default_metrics, score
 
 __all__ = ["Budget", "QueryAnswer", "Vault", "VaultInfo", "VaultResult", "vaults"]
 
-SPENDING = ("pending", "done")
+SPENDING = ("pending", "done", "error")
 _T = TypeVar("_T")
 MIN_REASON = 12
 
@@ -66,44 +68,57 @@ class Budget:
     """How many evaluations a sealed set answers.
 
     ``per_lineage`` final evaluations per model lineage, ``total`` final evaluations in
-    all, and ``thresholdout`` holdout answers for :meth:`Vault.query`.
+    all, and ``thresholdout`` holdout answers for :meth:`Vault.query`, whose threshold and
+    noise scale (``threshold``, ``sigma``) are fixed when the set is sealed, so that a
+    caller cannot ask for an exact answer.
     """
 
     per_lineage: int = 1
     total: int = 3
     thresholdout: int = 20
+    threshold: float = 0.04
+    sigma: float = 0.01
 
     def __post_init__(self) -> None:
         for name in ("per_lineage", "total", "thresholdout"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise InputError(f"Budget.{name} must be a non-negative int; got {value!r}.")
+        for name, floor in (("threshold", 0.005), ("sigma", 0.001)):
+            value = getattr(self, name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not floor <= value <= 1
+            ):
+                raise InputError(f"Budget.{name} must be a number in [{floor}, 1]; got {value!r}.")
         if self.per_lineage < 1 or self.total < 1:
             raise InputError(
                 "Budget.per_lineage and Budget.total must be at least 1; a vault that can "
                 "never be evaluated is not a test set."
             )
 
-    def to_dict(self) -> dict[str, int]:
+    def to_dict(self) -> dict[str, float]:
         return {
             "per_lineage": self.per_lineage,
             "total": self.total,
             "thresholdout": self.thresholdout,
+            "threshold": self.threshold,
+            "sigma": self.sigma,
         }
 
     @classmethod
-    def coerce(cls, value: Budget | Mapping[str, int] | None) -> Budget:
+    def coerce(cls, value: Budget | Mapping[str, float] | None) -> Budget:
         if value is None:
             return cls()
         if isinstance(value, Budget):
             return value
         if isinstance(value, Mapping):
-            unknown = sorted(set(value) - {"per_lineage", "total", "thresholdout"})
+            fields = {"per_lineage", "total", "thresholdout", "threshold", "sigma"}
+            unknown = sorted(set(value) - fields)
             if unknown:
-                raise InputError(
-                    f"Unknown budget key(s) {unknown}; use per_lineage, total and thresholdout."
-                )
-            return cls(**dict(value))
+                raise InputError(f"Unknown budget key(s) {unknown}; use {sorted(fields)}.")
+            return cls(**dict(value))  # type: ignore[arg-type]
         raise InputError(f"budget must be a Budget or a dict; got {type(value).__name__}.")
 
 
@@ -120,6 +135,8 @@ class VaultInfo:
     final_spent: int
     thresholdout_spent: int
     by_lineage: dict[str, int] = field(default_factory=dict)
+    task: str = "classification"
+    n_classes: int | None = None
 
     @property
     def remaining(self) -> int:
@@ -137,6 +154,8 @@ class VaultInfo:
             "remaining": self.remaining,
             "thresholdout_spent": self.thresholdout_spent,
             "by_lineage": dict(self.by_lineage),
+            "task": self.task,
+            "n_classes": self.n_classes,
         }
 
 
@@ -277,8 +296,10 @@ class Vault:
 
     def __reduce__(self) -> tuple[Any, ...]:
         ledger = self._ledger_arg
+        # a Ledger object pickles as its URL without the password: set MLVET_DB_URL (or
+        # pass the URL string) where the handle is unpickled
         url = (
-            ledger.url.render_as_string(hide_password=False)
+            ledger.url.render_as_string(hide_password=True)
             if isinstance(ledger, Ledger)
             else ledger
         )
@@ -294,24 +315,26 @@ class Vault:
         X: Any,
         y: Any,
         *,
-        budget: Budget | Mapping[str, int] | None = None,
+        budget: Budget | Mapping[str, float] | None = None,
         encrypt: bool | None = None,
+        task: str | None = None,
     ) -> VaultInfo:
         """Store the test rows and labels, record their commitment, and return the info.
 
-        ``encrypt=None`` encrypts when ``MLVET_VAULT_KEY`` is set; ``True`` requires it.
-        A vault is sealed once: seal a corrected set under a new name.
+        ``task`` is ``"classification"`` or ``"regression"``; by default text, booleans
+        and integer labels with at most 20 values are classes and other numbers a
+        regression target. ``encrypt=None`` encrypts when ``MLVET_VAULT_KEY`` is set;
+        ``True`` requires it. A vault is sealed once: seal a corrected set under a new name.
         """
         plan = Budget.coerce(budget)
         if encrypt is not None and not isinstance(encrypt, bool):
             raise InputError(f"encrypt must be True, False or None; got {encrypt!r}.")
-        payload, n_rows, _task = _store.pack(X, y)
+        payload, n_rows, spec = _store.pack(X, y, task)
         encrypted = _store.key_available() if encrypt is None else encrypt
         salt = _store.new_salt()
         digest = _store.commitment(salt, payload)
         stored = _store.encrypt(payload) if encrypted else payload
-        led = self.ledger
-        with led.transaction() as tx:
+        with self.ledger.transaction() as tx:
             exists = tx.conn.execute(
                 select(s.vaults.c.id).where(s.vaults.c.name == self.name)
             ).first()
@@ -320,7 +343,6 @@ class Vault:
                     f"The vault {self.name!r} is already sealed; a sealed set cannot be replaced. "
                     "Seal a corrected set under a new name (the old one stays in the log)."
                 )
-            now = now_iso()
             vault_id = tx.insert(
                 s.vaults,
                 {
@@ -330,11 +352,12 @@ class Vault:
                     "budget_json": canonical_json(plan.to_dict()),
                     "encrypted": encrypted,
                     "content_uri": f"ledger:vault_contents/{self.name}",
+                    "spec_json": canonical_json(spec),
                 },
             )
             tx.conn.execute(
                 s.vault_contents.insert().values(
-                    vault_id=vault_id, salt=salt.hex(), payload=stored, created_at=now
+                    vault_id=vault_id, salt=salt.hex(), payload=stored, created_at=now_iso()
                 )
             )
         return self.info()
@@ -349,6 +372,23 @@ class Vault:
             )
         return row
 
+    def _trusted_row(self, conn: Any) -> Any:
+        """The vault's row and reads, checked against the audit chain that wrote them."""
+        row = self._row(conn)
+        r = s.vault_reads
+        reads = [
+            dict(x) for x in conn.execute(select(r).where(r.c.vault_id == row["id"])).mappings()
+        ]
+        edited = unchained_rows(conn, s.vaults, [dict(row)]) + unchained_rows(conn, r, reads)
+        missing = chained_keys(conn, r, "vault_id", row["id"]) - {str(x["id"]) for x in reads}
+        if edited or missing:
+            raise VaultIntegrityError(
+                f"The vault {self.name!r} or its access log was changed outside mlvet "
+                f"({len(edited)} edited, {len(missing)} deleted record(s)): its budget cannot "
+                "be trusted. Run `mlvet audit verify` and restore the ledger from a backup."
+            )
+        return row
+
     def info(self) -> VaultInfo:
         """The commitment, size, budget and what has been spent."""
         with self.ledger.connect() as conn:
@@ -359,6 +399,7 @@ class Vault:
                 .group_by(s.vault_reads.c.kind, s.vault_reads.c.lineage_key)
             ).all()
         by_lineage = {lin: int(n) for kind, lin, n in counts if kind == "final"}
+        spec = json.loads(row["spec_json"] or "{}")
         return VaultInfo(
             name=row["name"],
             commitment=row["commitment"],
@@ -369,6 +410,8 @@ class Vault:
             final_spent=sum(by_lineage.values()),
             thresholdout_spent=sum(int(n) for kind, _, n in counts if kind == "thresholdout"),
             by_lineage=by_lineage,
+            task=spec.get("task", "classification"),
+            n_classes=spec.get("n_classes"),
         )
 
     def log(self) -> list[dict[str, Any]]:
@@ -396,13 +439,16 @@ class Vault:
             ]
 
     def verify(self) -> VaultInfo:
-        """Check the stored bytes against the commitment; raise VaultIntegrityError if not."""
+        """Check the stored bytes against the commitment, and the vault's row and access
+        log against the audit chain; raise VaultIntegrityError if either was altered."""
+        with self.ledger.connect() as conn:
+            self._trusted_row(conn)
         self._open()
         return self.info()
 
     def _open(self) -> _store.Sealed:
         with self.ledger.connect() as conn:
-            row = self._row(conn)
+            row = self._trusted_row(conn)
             content = (
                 conn.execute(
                     select(s.vault_contents).where(s.vault_contents.c.vault_id == row["id"])
@@ -422,9 +468,10 @@ class Vault:
                 f"The stored rows of {self.name!r} do not match the commitment recorded when it "
                 "was sealed: the set was altered. Do not report scores from it."
             )
+        error: str | None = None
         try:
             return _store.unpack(payload)
-        except Exception as exc:
+        except Exception as exc:  # corrupt bytes that still match the commitment: a bug
             error = type(exc).__name__
         raise VaultIntegrityError(f"The sealed rows of {self.name!r} cannot be read ({error}).")
 
@@ -435,7 +482,7 @@ class Vault:
         r = s.vault_reads
         refused: Finding | None = None
         with self.ledger.transaction() as tx:
-            row = self._row(tx.conn)
+            row = self._trusted_row(tx.conn)
             plan = Budget(**json.loads(row["budget_json"]))
             spent = tx.conn.execute(
                 select(r.c.lineage_key, func.count())
@@ -460,7 +507,7 @@ class Vault:
                 {
                     "vault_id": row["id"],
                     "model_fingerprint": fingerprint,
-                    "lineage_key": lineage[:255],
+                    "lineage_key": lineage,
                     "purpose": purpose,
                     "metrics_json": canonical_json({}),
                     "actor": tx.actor,
@@ -488,17 +535,13 @@ class Vault:
                 )
                 write_findings(tx, [refused])
             elif used_override is not None:
+                message = (
+                    f"{lineage} was evaluated on the sealed set {self.name!r} beyond its "
+                    f"budget ({why}) under the override: {used_override}"
+                )
+                evidence["override_reason"] = used_override
                 write_findings(
-                    tx,
-                    [
-                        Finding.of(
-                            "GE302",
-                            f"{lineage} was evaluated on the sealed set {self.name!r} beyond its "
-                            f"budget ({why}) under the override: {used_override}",
-                            location=location,
-                            evidence={**evidence, "override_reason": used_override},
-                        )
-                    ],
+                    tx, [Finding.of("GE302", message, location=location, evidence=evidence)]
                 )
         if refused is not None:
             raise BudgetExceededError(
@@ -509,28 +552,6 @@ class Vault:
         left = (plan.total if kind == "final" else plan.thresholdout) - total - 1
         return _Read(int(read_id), used_override, max(0, left))
 
-    def _read(
-        self,
-        kind: str,
-        model: Any,
-        lineage: str,
-        purpose: str,
-        override: str | None,
-        compute: Callable[[_store.Sealed], _T],
-    ) -> tuple[_Read, VaultInfo, str, _T]:
-        """Reserve a read, open the sealed set and compute on it; a failure spends nothing."""
-        info = self.info()  # raises NotFoundError before anything is reserved
-        fingerprint = model_fingerprint(model)
-        read = self._reserve(
-            kind=kind, lineage=lineage, fingerprint=fingerprint, purpose=purpose, override=override
-        )
-        try:
-            value = compute(self._open())
-        except BaseException as exc:
-            self._finish(read, "failed", {"error": type(exc).__name__})
-            raise
-        return read, info, fingerprint, value
-
     def _finish(self, read: _Read, status: str, result: Mapping[str, Any]) -> None:
         with self.ledger.transaction() as tx:
             tx.update(
@@ -538,6 +559,48 @@ class Vault:
                 read.read_id,
                 {"status": status, "metrics_json": canonical_json(dict(result))},
             )
+
+    def _read(
+        self,
+        kind: str,
+        model: Any,
+        lineage: str,
+        purpose: str,
+        override: str | None,
+        compute: Callable[[_store.Sealed, _Stage], _T],
+    ) -> tuple[_Read, str, _T]:
+        """Reserve a read, open the sealed set and compute on it, with the rows contained.
+
+        A failure while the model predicts spends nothing (status ``failed``); a failure
+        once the labels were touched spends the read (status ``error``), or failures would
+        be a free oracle on the labels. Any error is raised afresh from here, with the
+        failing frames (whose variables hold sealed rows) dropped and no chained cause.
+        Any active ``mlvet.trace()`` is paused: it would hash the sealed rows.
+        """
+        from mlvet.tracing import active_trace
+
+        fingerprint = model_fingerprint(model)
+        read = self._reserve(
+            kind=kind, lineage=lineage, fingerprint=fingerprint, purpose=purpose, override=override
+        )
+        stage = _Stage()
+        tracer = active_trace()
+        failure: tuple[type[Exception], str] | None = None
+        try:
+            with tracer.paused() if tracer is not None else contextlib.nullcontext():
+                value = compute(self._open(), stage)
+        except MlvetError as exc:
+            failure = (type(exc), str(exc))
+        except Exception as exc:
+            failure = (VaultError, str(_withheld(stage.what, type(exc).__name__)))
+        except BaseException:
+            self._finish(read, "failed", {"error": "interrupted"})
+            raise
+        if failure is not None:
+            status = "error" if stage.labels_touched else "failed"
+            self._finish(read, status, {"error": failure[0].__name__})
+            raise failure[0](failure[1]).with_traceback(None)
+        return read, fingerprint, value
 
     # -- evaluating ---------------------------------------------------------------------------
     def evaluate(
@@ -557,34 +620,31 @@ class Vault:
 
         ``metrics`` are names from :data:`mlvet.vault.METRICS` (default: accuracy and ROC
         AUC, or MAE, RMSE and R²). ``lineage`` groups retrained versions of one model
-        (default: the final estimator's class). Over budget this raises
+        (default: the final estimator's class). Values and interval bounds are rounded to
+        4 significant digits. Over budget this raises
         :class:`~mlvet.exceptions.BudgetExceededError` unless ``override`` gives a reason.
         """
         purpose = _text(purpose, "purpose")
         if override is not None:
             override = _text(override, "override", minimum=MIN_REASON)
-        if not callable(model) and not hasattr(model, "predict"):
-            raise InputError(
-                f"model must be a fitted estimator with predict() or a function of X; got "
-                f"{type(model).__name__}."
-            )
+        _check_model(model)
+        _check_int(n_bootstrap, "n_bootstrap", 0, 100_000)
+        _check_int(seed, "seed", 0, 2**32 - 1)
         if (
-            isinstance(n_bootstrap, bool)
-            or not isinstance(n_bootstrap, int)
-            or not 0 <= n_bootstrap <= 100_000
+            isinstance(confidence, bool)
+            or not isinstance(confidence, float)
+            or not 0.5 <= confidence < 1
         ):
-            raise InputError(f"n_bootstrap must be an int in [0, 100000]; got {n_bootstrap!r}.")
-        if not isinstance(confidence, float) or not 0.5 <= confidence < 1:
             raise InputError(f"confidence must be a float in [0.5, 1); got {confidence!r}.")
-        lineage = _text(lineage, "lineage") if lineage is not None else lineage_of(model)
+        positive = _plain(pos_label, "pos_label")
+        lineage = _lineage(model, lineage)
+        info = self.info()  # raises NotFoundError before anything is reserved
+        names = self._metric_names(metrics, info, model)
 
-        def compute(sealed: _store.Sealed) -> dict[str, MetricResult]:
-            names = self._metric_names(metrics, sealed.task, model)
-            return self._score(model, sealed, names, pos_label, n_bootstrap, confidence, seed)
+        def compute(sealed: _store.Sealed, stage: _Stage) -> dict[str, MetricResult]:
+            return _score_all(model, sealed, names, positive, n_bootstrap, confidence, seed, stage)
 
-        read, info, fingerprint, results = self._read(
-            "final", model, lineage, purpose, override, compute
-        )
+        read, fingerprint, results = self._read("final", model, lineage, purpose, override, compute)
         self._finish(read, "done", {k: v.to_dict() for k, v in results.items()})
         return VaultResult(
             vault=self.name,
@@ -599,56 +659,26 @@ class Vault:
         )
 
     @staticmethod
-    def _metric_names(metrics: Any, task: str, model: Any) -> tuple[str, ...]:
+    def _metric_names(metrics: Any, info: VaultInfo, model: Any) -> tuple[str, ...]:
+        """Metric names checked against the sealed task and classes, before any read."""
         if metrics is None:
             has_scores = hasattr(model, "predict_proba") or hasattr(model, "decision_function")
-            return default_metrics(task, has_scores)
-        return check_metrics(metrics, task)
-
-    def _score(
-        self,
-        model: Any,
-        sealed: _store.Sealed,
-        names: tuple[str, ...],
-        pos_label: Any,
-        n_bootstrap: int,
-        confidence: float,
-        seed: int,
-    ) -> dict[str, MetricResult]:
-        y = sealed.y
-        need_labels = any(METRICS[n].needs == "label" for n in names)
-        need_scores = any(METRICS[n].needs == "score" for n in names)
-        labels, scores, classes = _predict(model, sealed.X, need_labels, need_scores, len(y))
-        positive = _positive(pos_label, classes, y, sealed.task)
-        out: dict[str, MetricResult] = {}
+            names = default_metrics(info.task, has_scores and info.n_classes == 2)
+        else:
+            names = check_metrics(metrics, info.task)
         for name in names:
-            predicted = scores if METRICS[name].needs == "score" else labels
-            assert predicted is not None
-            if (
-                predicted.ndim == 2
-                and predicted.shape[1] == 2
-                and classes is not None
-                and name != "log_loss"
-            ):
-                column = int(np.flatnonzero(classes == positive)[0]) if positive in classes else 1
-                predicted = predicted[:, column]
-            failure: str | None = None
-            try:
-                out[name] = score(
-                    name,
-                    y,
-                    predicted,
-                    positive,
-                    classes=classes,
-                    n_bootstrap=n_bootstrap,
-                    confidence=confidence,
-                    seed=seed,
+            spec = METRICS[name]
+            if info.n_classes is not None and info.n_classes > 2 and spec.binary_only:
+                raise InputError(
+                    f"Metric {name!r} is for two classes but this vault holds {info.n_classes}; "
+                    "use 'f1_macro', 'balanced_accuracy', 'accuracy', 'roc_auc' or 'log_loss'."
                 )
-            except Exception as exc:
-                failure = type(exc).__name__
-            if failure is not None:
-                raise _withheld(f"The metric {name!r}", failure)
-        return out
+            if info.n_classes is not None and info.n_classes < 2 and spec.needs == "score":
+                raise InputError(
+                    f"Metric {name!r} is undefined: the sealed labels hold a single class; use "
+                    "'accuracy'."
+                )
+        return names
 
     # -- the reusable holdout ------------------------------------------------------------------
     def query(
@@ -658,59 +688,132 @@ class Vault:
         metric: str,
         train_score: float,
         purpose: str = "development",
-        threshold: float = 0.04,
-        sigma: float = 0.01,
         lineage: str | None = None,
         pos_label: Any = None,
     ) -> QueryAnswer:
         """Thresholdout (Dwork et al., 2015): a development answer that does not overfit.
 
         Pass the model's score on your own training or validation data as
-        ``train_score``. If the sealed set agrees within a noisy threshold (``threshold``
-        plus Laplace noise of scale ``2*sigma``, compared with Laplace noise of scale
-        ``4*sigma`` added), the answer is ``train_score`` and no budget is spent; if not,
-        the answer is the sealed value plus Laplace noise of scale ``sigma`` and one unit
-        of the ``thresholdout`` budget is spent. The threshold noise is drawn afresh for
-        each query (the paper redraws it after each spend); noise comes from the
-        operating system's random source, never from a seed the caller can set.
+        ``train_score``. With the vault's ``threshold`` T and noise scale ``sigma`` (fixed
+        when it was sealed, see :class:`Budget`): if the sealed value and ``train_score``
+        differ by no more than T plus Laplace noise of scale ``2*sigma`` (compared after
+        adding Laplace noise of scale ``4*sigma``), the answer is ``train_score`` and no
+        budget is spent; if not, the answer is the sealed value plus Laplace noise of scale
+        ``sigma`` and one unit of the ``thresholdout`` budget is spent. The threshold noise
+        is drawn afresh for each query (the paper redraws it after each spend); noise comes
+        from the operating system's random source, never from a seed the caller can set.
         """
         purpose = _text(purpose, "purpose")
-        names = (metric,) if isinstance(metric, str) else metric
-        if not isinstance(train_score, (int, float)) or not math.isfinite(float(train_score)):
+        if not isinstance(metric, str):
+            raise InputError(f"metric must be one metric name, e.g. 'accuracy'; got {metric!r}.")
+        if (
+            isinstance(train_score, bool)
+            or not isinstance(train_score, (int, float, np.floating))
+            or not math.isfinite(float(train_score))
+        ):
             raise InputError(f"train_score must be a finite number; got {train_score!r}.")
-        for name, value in (("threshold", threshold), ("sigma", sigma)):
-            if not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-                raise InputError(f"{name} must be a positive number; got {value!r}.")
-        lineage = _text(lineage, "lineage") if lineage is not None else lineage_of(model)
+        _check_model(model)
+        positive = _plain(pos_label, "pos_label")
+        lineage = _lineage(model, lineage)
+        info = self.info()
+        (name,) = self._metric_names([metric], info, model)
+        plan = info.budget
 
-        def compute(sealed: _store.Sealed) -> tuple[str, float]:
-            (name,) = check_metrics(names, sealed.task)
-            return name, self._score(model, sealed, (name,), pos_label, 0, 0.95, 0)[name].value
+        def compute(sealed: _store.Sealed, stage: _Stage) -> float:
+            return _score_all(model, sealed, (name,), positive, 0, 0.95, 0, stage)[name].value
 
-        read, info, _, (name, holdout) = self._read(
-            "thresholdout", model, lineage, purpose, None, compute
-        )
+        read, _, holdout = self._read("thresholdout", model, lineage, purpose, None, compute)
         rng = np.random.default_rng(secrets.randbits(128))
-        noisy_threshold = threshold + rng.laplace(0, 2 * sigma)
-        if abs(holdout - float(train_score)) > noisy_threshold + rng.laplace(0, 4 * sigma):
-            value, status = float(holdout + rng.laplace(0, sigma)), "done"
+        noisy_threshold = plan.threshold + rng.laplace(0, 2 * plan.sigma)
+        if abs(holdout - float(train_score)) > noisy_threshold + rng.laplace(0, 4 * plan.sigma):
+            value, status = _round(holdout + rng.laplace(0, plan.sigma)), "done"
         else:
             value, status = float(train_score), "answered"
         self._finish(read, status, {"metric": name, "answer": value})
-        remaining = info.budget.thresholdout - info.thresholdout_spent - (status == "done")
+        remaining = plan.thresholdout - info.thresholdout_spent - (status == "done")
         return QueryAnswer(
             metric=name, value=value, read_id=read.read_id, remaining=max(0, remaining)
         )
+
+
+class _Stage:
+    """Where a read is: which code runs, and whether the sealed labels were touched yet."""
+
+    def __init__(self) -> None:
+        self.what = "The model"
+        self.labels_touched = False
 
 
 def _rebuild(name: str, url: str | None) -> Vault:
     return Vault(name, ledger=url)
 
 
+def _check_model(model: Any) -> None:
+    if not callable(model) and not hasattr(model, "predict"):
+        raise InputError(
+            f"model must be a fitted estimator with predict() or a function of X; got "
+            f"{type(model).__name__}."
+        )
+
+
+def _check_int(value: Any, name: str, low: int, high: int) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, np.integer))
+        or not low <= value <= high
+    ):
+        raise InputError(f"{name} must be an int in [{low}, {high}]; got {value!r}.")
+
+
+def _lineage(model: Any, lineage: str | None) -> str:
+    value = _text(lineage, "lineage") if lineage is not None else lineage_of(model)
+    if len(value) > 255:
+        raise InputError(f"lineage is {len(value)} characters; use at most 255.")
+    return value
+
+
+_PLAIN = (str, int, float, bool)
+
+
+def _plain(value: Any, what: str) -> Any:
+    """A label given by the caller must be a plain value: an object could watch comparisons."""
+    if value is None:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if type(value) not in _PLAIN:
+        raise InputError(f"{what} must be a str, int, float or bool; got {type(value).__name__}.")
+    return value
+
+
+def _plain_array(values: Any, what: str) -> np.ndarray:
+    """Model output or classes as a numeric or text array, never arbitrary objects."""
+    array = np.asarray(values)
+    if array.dtype.kind == "O":
+        if any(type(v) not in _PLAIN for v in array.ravel().tolist()):
+            raise VaultError(
+                f"{what} holds objects other than text, numbers and booleans; return plain "
+                "values (e.g. numpy arrays) from the model."
+            )
+        array = (
+            array.astype(str)
+            if any(type(v) is str for v in array.ravel().tolist())
+            else array.astype(float)
+        )
+    elif array.dtype.kind not in "biufUS":
+        raise VaultError(f"{what} has dtype {array.dtype}; return labels or numeric scores.")
+    return array
+
+
+def _round(value: float) -> float:
+    """4 significant digits: a sealed answer must not be precise enough to encode rows."""
+    return float(f"{value:.4g}")
+
+
 def _predict(
     model: Any, X: Any, need_labels: bool, need_scores: bool, n: int
 ) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
-    """Run the model on the sealed rows; failures are reported without their messages."""
+    """Run the model on the sealed rows, with its warnings suppressed (they may quote rows)."""
     estimator = hasattr(model, "predict") and not inspect.isfunction(model)
     classes = getattr(_inner(model) if not estimator else model, "classes_", None)
     if not estimator and need_labels and need_scores:
@@ -736,17 +839,9 @@ def _predict(
         calls.append(("scores" if need_scores else "labels", lambda: model(X)))
     out: dict[str, np.ndarray] = {}
     for what, call in calls:
-        failure: str | None = None
-        try:
-            # a model's warnings may quote sealed values (an encoder's unknown categories)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                out[what] = np.asarray(call())
-        except Exception as exc:
-            failure = type(exc).__name__
-        if failure is not None:
-            raise _withheld("The model", failure)
-        got = out[what]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            got = _plain_array(call(), f"The model's {what}")
         if got.ndim == 0 or got.shape[0] != n:
             raise VaultError(
                 f"The model returned {0 if got.ndim == 0 else got.shape[0]:,} predictions for "
@@ -757,18 +852,75 @@ def _predict(
                 f"The model returned {int((~np.isfinite(got)).sum()):,} missing or infinite "
                 "prediction(s) on the sealed rows; fix the model before a final evaluation."
             )
-    return out.get("labels"), out.get("scores"), None if classes is None else np.asarray(classes)
+        out[what] = got
+    plain_classes = None if classes is None else _plain_array(classes, "The model's classes_")
+    return out.get("labels"), out.get("scores"), plain_classes
 
 
 def _positive(pos_label: Any, classes: np.ndarray | None, y: np.ndarray, task: str) -> Any:
     if task != "classification":
         return None
     if pos_label is not None:
+        if classes is not None and pos_label not in classes.tolist():
+            raise InputError(
+                f"pos_label {pos_label!r} is not one of the model's classes_; pass one of them."
+            )
         return pos_label
     if classes is not None and len(classes) == 2:
-        return classes[1]
+        return classes[1].item() if isinstance(classes[1], np.generic) else classes[1]
     values = np.unique(y)
     return values[-1] if values.size else None
+
+
+def _score_all(
+    model: Any,
+    sealed: _store.Sealed,
+    names: tuple[str, ...],
+    pos_label: Any,
+    n_bootstrap: int,
+    confidence: float,
+    seed: int,
+    stage: _Stage,
+) -> dict[str, MetricResult]:
+    """Predict, then compute each metric; ``stage`` says when the labels were touched."""
+    y = sealed.y
+    need_labels = any(METRICS[n].needs == "label" for n in names)
+    need_scores = any(METRICS[n].needs == "score" for n in names)
+    labels, scores, classes = _predict(model, sealed.X, need_labels, need_scores, len(y))
+    positive = _positive(pos_label, classes, y, sealed.task)
+    out: dict[str, MetricResult] = {}
+    for name in names:
+        stage.what, stage.labels_touched = f"The metric {name!r}", True
+        predicted = scores if METRICS[name].needs == "score" else labels
+        assert predicted is not None
+        if predicted.ndim == 2 and predicted.shape[1] == 2 and name != "log_loss":
+            column = 1
+            if classes is not None and positive in classes.tolist():
+                column = classes.tolist().index(positive)
+            predicted = predicted[:, column]
+        result = score(
+            name,
+            y,
+            predicted,
+            positive,
+            classes=classes,
+            n_bootstrap=n_bootstrap,
+            confidence=confidence,
+            seed=seed,
+        )
+        if not math.isfinite(result.value):
+            raise VaultError(
+                f"The metric {name!r} is undefined on the sealed set for this model (for "
+                "example one class only among the predictions or labels); choose another metric."
+            )
+        out[name] = MetricResult(
+            _round(result.value),
+            _round(result.low),
+            _round(result.high),
+            result.confidence,
+            result.n_bootstrap,
+        )
+    return out
 
 
 def vaults(*, ledger: str | Ledger | None = None) -> list[VaultInfo]:

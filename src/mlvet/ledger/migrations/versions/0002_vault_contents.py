@@ -5,8 +5,9 @@ Revises: 0001
 Create Date: 2026-11-26
 
 Sealed rows are stored in ``vault_contents`` (outside the audit chain, checked against
-the vault's commitment); ``vault_reads`` gains ``kind`` (``final`` or ``thresholdout``)
-and ``status`` (``pending``, ``done``, ``failed``, ``refused``) so that a budget can be
+the vault's commitment); ``vaults`` gains ``spec_json`` (the task, the number of classes
+and the Thresholdout parameters, known before a read is reserved); ``vault_reads`` gains ``kind`` (``final`` or ``thresholdout``)
+and ``status`` (``pending``, ``done``, ``answered``, ``failed``, ``error``, ``refused``) so that a budget can be
 reserved before an evaluation runs.
 """
 
@@ -33,6 +34,8 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("vault_id", name=op.f("pk_vault_contents")),
     )
+    with op.batch_alter_table("vaults", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("spec_json", sa.Text(), nullable=False, server_default="{}"))
     with op.batch_alter_table("vault_reads", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("kind", sa.String(length=16), nullable=False, server_default="final")
@@ -43,6 +46,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("vaults", schema=None) as batch_op:
+        batch_op.drop_column("spec_json")
     with op.batch_alter_table("vault_reads", schema=None) as batch_op:
         batch_op.drop_column("status")
         batch_op.drop_column("kind")
