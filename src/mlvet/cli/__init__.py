@@ -421,8 +421,8 @@ def vault_log(name: str, db: DbOpt = None, fmt: FormatOpt = TextOrJson.text) -> 
     for r in reads:
         result = r["result"]
         shown = ", ".join(
-            f"{k} {v['value']:.4g}" for k, v in result.items() if isinstance(v, dict)
-        ) or ", ".join(f"{k} {v}" for k, v in result.items())
+            f"{k} {_fmt(v.get('value'))}" for k, v in result.items() if isinstance(v, dict)
+        ) or ", ".join(f"{k} {_fmt(v)}" for k, v in result.items())
         if r["override_reason"]:
             shown += f" (override: {r['override_reason']})"
         table.add_row(
@@ -450,6 +450,10 @@ def vault_seal(
     per_lineage: Annotated[int, typer.Option(help="Final evaluations per model lineage.")] = 1,
     total: Annotated[int, typer.Option(help="Final evaluations in all.")] = 3,
     thresholdout: Annotated[int, typer.Option(help="Reusable-holdout answers.")] = 20,
+    task: Annotated[
+        str | None,
+        typer.Option(help="classification or regression (default: inferred from the labels)."),
+    ] = None,
     encrypt: Annotated[
         bool | None,
         typer.Option(
@@ -462,15 +466,18 @@ def vault_seal(
     from mlvet.exceptions import InputError
     from mlvet.vault import Budget, Vault
 
+    failure: str | None = None
     try:
         table = _read_file(path)
     except MlvetError:
         raise
-    except Exception as exc:  # parser messages quote the offending row
+    except Exception as exc:  # parser messages quote the offending row: raise outside
+        failure = type(exc).__name__
+    if failure is not None:
         raise InputError(
-            f"{path.name} cannot be parsed ({type(exc).__name__}); check it with the tool that "
-            "wrote it. The parser's message is withheld because it may quote a test row."
-        ) from None
+            f"{path.name} cannot be parsed ({failure}); check it with the tool that wrote it. "
+            "The parser's message is withheld because it may quote a test row."
+        )
     missing = [c for c in [target, *(drop or [])] if c not in table.column_names]
     if missing:
         raise InputError(
@@ -484,9 +491,11 @@ def vault_seal(
         y,
         budget=Budget(per_lineage=per_lineage, total=total, thresholdout=thresholdout),
         encrypt=encrypt,
+        task=task,
     )
     console.print(
-        f"sealed {escape(info.name)}: {info.n_rows:,} rows x {X.shape[1]} features, "
+        f"sealed {escape(info.name)}: {info.n_rows:,} rows x {X.shape[1]} features, {info.task}"
+        f"{f' ({info.n_classes} classes)' if info.n_classes else ''}, "
         f"{'encrypted, ' if info.encrypted else ''}commitment {info.commitment}"
     )
 
