@@ -372,15 +372,25 @@ class Vault:
             )
         return row
 
-    def _trusted_row(self, conn: Any) -> Any:
-        """The vault's row and reads, checked against the audit chain that wrote them."""
+    def _trusted_row(self, conn: Any, *, reads: bool = True) -> Any:
+        """The vault's row (and its reads), checked against the audit chain that wrote them.
+
+        The reads are checked only inside a write transaction, which holds the chain head:
+        outside one, a read committed between two queries would look edited or deleted.
+        """
         row = self._row(conn)
         r = s.vault_reads
-        reads = [
-            dict(x) for x in conn.execute(select(r).where(r.c.vault_id == row["id"])).mappings()
-        ]
-        edited = unchained_rows(conn, s.vaults, [dict(row)]) + unchained_rows(conn, r, reads)
-        missing = chained_keys(conn, r, "vault_id", row["id"]) - {str(x["id"]) for x in reads}
+        rows = (
+            [dict(x) for x in conn.execute(select(r).where(r.c.vault_id == row["id"])).mappings()]
+            if reads
+            else []
+        )
+        edited = unchained_rows(conn, s.vaults, [dict(row)]) + unchained_rows(conn, r, rows)
+        missing = (
+            chained_keys(conn, r, "vault_id", row["id"]) - {str(x["id"]) for x in rows}
+            if reads
+            else set()
+        )
         if edited or missing:
             raise VaultIntegrityError(
                 f"The vault {self.name!r} or its access log was changed outside mlvet "
@@ -441,14 +451,14 @@ class Vault:
     def verify(self) -> VaultInfo:
         """Check the stored bytes against the commitment, and the vault's row and access
         log against the audit chain; raise VaultIntegrityError if either was altered."""
-        with self.ledger.connect() as conn:
-            self._trusted_row(conn)
+        with self.ledger.transaction() as tx:  # holds the chain head: a consistent view
+            self._trusted_row(tx.conn)
         self._open()
         return self.info()
 
     def _open(self) -> _store.Sealed:
         with self.ledger.connect() as conn:
-            row = self._trusted_row(conn)
+            row = self._trusted_row(conn, reads=False)
             content = (
                 conn.execute(
                     select(s.vault_contents).where(s.vault_contents.c.vault_id == row["id"])
