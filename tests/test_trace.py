@@ -418,3 +418,22 @@ def test_traced_methods_stay_bound_methods_and_odd_inputs_are_left_alone() -> No
         FunctionTransformer(lambda d: d).fit(NoLength())
     assert loads == untraced  # the trace itself indexed nothing
     assert [c.n_rows for c in t.calls if c.target == "FunctionTransformer"] == [10, None]
+
+
+def test_declared_validation_rows_are_not_the_test_set() -> None:
+    X, y = data(900, seed=22)
+    X_tr, X_va, y_tr, y_va = train_test_split(X, y, test_size=0.3, random_state=0)
+
+    def select() -> None:
+        for c in (0.01, 0.1, 1.0):
+            model = LogisticRegression(C=c).fit(X_tr, y_tr)
+            accuracy_score(y_va, model.predict(X_va))
+
+    with mlvet.trace(record=False) as t:
+        select()
+    assert codes(t) == ["GE201", "GE202"]  # without a test set in sight, X_va looks like one
+    with mlvet.trace(record=False, validation=X_va) as t:
+        select()
+    assert t.findings == ()
+    with pytest.raises(InputError, match="validation feature rows"):
+        mlvet.trace(validation=[X_va, object()])

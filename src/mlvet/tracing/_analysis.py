@@ -342,8 +342,13 @@ def _test_reuse(story: _Story, evals: list[Evaluation]) -> Iterator[Finding]:
     if not fits:
         return
     trained = _unique(np.concatenate([story.canon(f) for f in fits]))
+    validation = story.trace.validation_digests
     held_out = [
-        ev for ev in evals if _share(ev.rows, trained)[1] < MAJORITY and not ev.source.in_scoring
+        ev
+        for ev in evals
+        if _share(ev.rows, trained)[1] < MAJORITY
+        and not ev.source.in_scoring
+        and rowset_digest(ev.rows) not in validation
     ]
     if not held_out:
         return

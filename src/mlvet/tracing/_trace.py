@@ -186,9 +186,19 @@ class Trace:
         record: bool = True,
         ledger: Any = None,
         hash_rows: bool = True,
+        validation: Any = None,
     ) -> None:
         if not isinstance(name, str) or not name.strip():
             raise InputError(f"trace(name=...) must be a non-empty string, got {name!r}.")
+        self.validation_digests: set[str] = set()
+        for part in _as_list(validation):
+            rows = row_hashes(part) if _hashable(part) else None
+            if rows is None or rows.size == 0:
+                raise InputError(
+                    "trace(validation=...) takes the validation feature rows (an array or "
+                    f"frame, or a list of them); got {type(part).__name__}."
+                )
+            self.validation_digests.add(rowset_digest(rows))
         self.name = name
         self.record = bool(record)
         self.ledger = ledger
@@ -817,6 +827,12 @@ def _originals(metrics: ModuleType, tts: Callable[..., Any]) -> list[Callable[..
     return out
 
 
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
 def _owns(outer: Any, est: Any) -> bool:
     """Is ``est`` the estimator ``outer`` or one of its fitted parts?"""
     if est is outer:
@@ -889,11 +905,16 @@ def _splitter_params(splitter: Any) -> dict[str, Any]:
     return params
 
 
-def trace(name: str = "trace", *, record: bool = True, ledger: Any = None) -> Trace:
+def trace(
+    name: str = "trace", *, record: bool = True, ledger: Any = None, validation: Any = None
+) -> Trace:
     """Trace scikit-learn and imbalanced-learn calls inside a ``with`` block.
 
     Use as ``with mlvet.trace() as t: ...``; afterwards ``t.findings`` lists what was
     found and the trace is in the ledger (``record=False`` keeps it in memory only).
+    ``validation`` names the validation rows (``X_val``, or a list of such) when the block
+    compares models on them and never scores a test set: otherwise the last held-out rows
+    scored are taken for the test set.
 
     >>> import numpy as np, mlvet
     >>> from sklearn.preprocessing import StandardScaler
@@ -908,7 +929,7 @@ def trace(name: str = "trace", *, record: bool = True, ledger: Any = None) -> Tr
     >>> [f.code for f in t.findings]
     ['DL301']
     """
-    return Trace(name, record=record, ledger=ledger)
+    return Trace(name, record=record, ledger=ledger, validation=validation)
 
 
 def active_trace() -> Trace | None:
