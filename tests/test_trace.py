@@ -291,6 +291,12 @@ def test_trace_and_findings_are_recorded(ledger_url: str) -> None:
     # the ledger keeps digests of row sets, never row values
     assert f"{Xs[0, 0]:.6f}"[:8] not in run["params_json"]
     assert led.verify().ok
+    with mlvet.trace("leaky-run", ledger=ledger_url):  # the same script, fixed
+        X_tr, X_te, y_tr, y_te = train_test_split(X, y, random_state=0)
+        make_pipeline(StandardScaler(), LogisticRegression()).fit(X_tr, y_tr).score(X_te, y_te)
+    with led.connect() as conn:
+        assert read_findings(conn, family="DL") == []
+        assert [f.code for f in read_findings(conn, family="DL", status="superseded")] == ["DL301"]
 
 
 def test_resampling_a_whole_frame_then_selecting_features_is_dl302() -> None:

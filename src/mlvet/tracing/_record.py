@@ -17,7 +17,12 @@ MAX_CALLS = 20_000
 
 
 def record_trace(trace: Trace, *, ledger: Any = None) -> str:
-    """Write the trace's calls (summaries: no row values) and findings; return the run id."""
+    """Write the trace's calls (summaries: no row values) and findings; return the run id.
+
+    Open findings of earlier traces with the same name are marked ``superseded``.
+    """
+    from sqlalchemy import select
+
     from mlvet.ledger import _schema as s
     from mlvet.ledger import open_ledger, write_findings
     from mlvet.ledger._ledger import now_iso
@@ -33,6 +38,16 @@ def record_trace(trace: Trace, *, ledger: Any = None) -> str:
         "findings": len(trace.findings),
     }
     with led.transaction() as tx:
+        # a trace of the same name is the same script run again: its earlier open
+        # findings give way to this run's (the history stays in the audit chain)
+        f = s.findings
+        earlier = tx.conn.execute(
+            select(f.c.id)
+            .join(s.runs, s.runs.c.id == f.c.run_id)
+            .where(s.runs.c.kind == "trace", s.runs.c.name == trace.name, f.c.status == "open")
+        ).all()
+        for (finding_id,) in earlier:
+            tx.update(f, finding_id, {"status": "superseded"})
         tx.insert(
             s.runs,
             {
