@@ -32,6 +32,9 @@ def test_rules_and_explain() -> None:
     assert out.exit_code == 0 and "DC101" in out.output and "DC302" in out.output
     data = json.loads(runner.invoke(app, ["rules", "--format", "json"]).output)
     assert {d["code"] for d in data} == {r.code for r in mlvet.rules()}
+    guards = {d["code"]: d["guard"] for d in data}
+    assert guards["DL101"] == "lint" and guards["DL201"] == "check_split"
+    assert guards["DL301"] == "trace" and guards["GE301"] == "vault"
     page = runner.invoke(app, ["explain", "dc103"])
     assert page.exit_code == 0 and "## Why is this bad?" in page.output
     bad = runner.invoke(app, ["explain", "XX123"])

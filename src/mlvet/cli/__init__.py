@@ -130,6 +130,7 @@ def rules_cmd(fmt: FormatOpt = TextOrJson.text) -> None:
                 "antipattern": get_antipattern(r.family).name,
                 "kind": r.kind,
                 "severity": r.severity.value,
+                "guard": r.guard,
                 "message": r.message,
                 "fix": r.fix,
             }
@@ -137,10 +138,16 @@ def rules_cmd(fmt: FormatOpt = TextOrJson.text) -> None:
         ]
         console.print_json(json.dumps(data))
         return
-    table = Table("code", "name", "antipattern", "kind", "severity", "message")
+    table = Table("code", "name", "antipattern", "kind", "severity", "guard", "message")
     for r in items:
         table.add_row(
-            r.code, r.name, get_antipattern(r.family).name, r.kind, r.severity.value, r.message
+            r.code,
+            r.name,
+            get_antipattern(r.family).name,
+            r.kind,
+            r.severity.value,
+            r.guard,
+            r.message,
         )
     console.print(table)
 
