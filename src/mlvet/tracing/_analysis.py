@@ -63,10 +63,15 @@ def _unique(hashes: np.ndarray) -> np.ndarray:
 
 
 def _share(part: np.ndarray, whole: np.ndarray) -> tuple[int, float]:
-    """How many of the unique ``part`` rows are in ``whole``, and the fraction."""
+    """How many of the unique ``part`` rows are in ``whole`` (sorted and unique, as
+    ``np.unique`` returns it), and the fraction."""
     if part.size == 0:
         return 0, 0.0
-    k = int(np.isin(part, whole, assume_unique=False).sum())
+    if whole.size == 0:
+        return 0, 0.0
+    pos = np.searchsorted(whole, part)
+    pos[pos == whole.size] = 0
+    k = int((whole[pos] == part).sum())
     return k, k / part.size
 
 
@@ -85,6 +90,7 @@ class _Story:
         self.trace = trace
         self.calls = [c for c in trace.calls if c.error is None]
         self._canon: dict[int, np.ndarray] = {}
+        self._keyed: dict[tuple[int, int], np.ndarray] = {}
 
     def canon(self, call: Call, *, out: bool = False) -> np.ndarray:
         key = call.index * 2 + int(out)
@@ -100,7 +106,11 @@ class _Story:
             return np.zeros(0, np.uint64)
         if call.labels is None or call.labels.size != rows_call.rows.size:
             return self.canon(rows_call)
-        return _unique(combine(self.trace.canonical(rows_call.rows), call.labels))
+        key = (call.index, rows_call.index)
+        if key not in self._keyed:
+            canonical = self.trace.canonical(rows_call.rows)
+            self._keyed[key] = _unique(combine(canonical, call.labels))
+        return self._keyed[key]
 
     def fits_of(self, estimator: int | None, before: int) -> list[Call]:
         """The calls that shaped the model an estimator held at call ``before``."""
@@ -220,7 +230,7 @@ def _passed_through(story: _Story, transformer: int | None, ev: Evaluation) -> b
     ]
     if not outputs:
         return False
-    return _share(_unique(raw), np.concatenate(outputs))[1] >= MAJORITY
+    return _share(_unique(raw), _unique(np.concatenate(outputs)))[1] >= MAJORITY
 
 
 def _preprocessing(story: _Story, evals: list[Evaluation]) -> Iterator[Finding]:

@@ -211,6 +211,7 @@ class Trace:
         self._keep: list[Any] = []
         self._outputs: dict[int, int] = {}
         self._lineage: list[tuple[np.ndarray, np.ndarray]] = []
+        self._index: tuple[int, np.ndarray, np.ndarray] | None = None
         self._local = threading.local()
         self._undo: list[Callable[[], None]] = []
         self._t0 = 0.0
@@ -285,18 +286,25 @@ class Trace:
             f"findings={len(self.findings)})"
         )
 
+    def _lineage_index(self) -> tuple[np.ndarray, np.ndarray]:
+        """Transform outputs (sorted) and the inputs they came from; built once per size."""
+        with self._lock:
+            if self._index is None or self._index[0] != len(self._lineage):
+                outs = np.concatenate([o for o, _ in self._lineage])
+                ins = np.concatenate([i for _, i in self._lineage])
+                keep = outs != ins
+                outs, ins = outs[keep], ins[keep]
+                order = np.argsort(outs, kind="stable")
+                self._index = (len(self._lineage), outs[order], ins[order])
+            return self._index[1], self._index[2]
+
     def canonical(self, hashes: np.ndarray) -> np.ndarray:
         """Follow transform outputs back to the rows they were computed from."""
         if not self._lineage or hashes.size == 0:
             return hashes
-        outs = np.concatenate([o for o, _ in self._lineage])
-        ins = np.concatenate([i for _, i in self._lineage])
-        keep = outs != ins
-        outs, ins = outs[keep], ins[keep]
+        outs, ins = self._lineage_index()
         if outs.size == 0:
             return hashes
-        order = np.argsort(outs, kind="stable")
-        outs, ins = outs[order], ins[order]
         current = hashes.copy()
         for _ in range(16):
             pos = np.searchsorted(outs, current)
