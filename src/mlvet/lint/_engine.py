@@ -2111,7 +2111,11 @@ class Analysis:
         elif name in {"set_index", "to_datetime", "asfreq", "sort_values", "sort_index"}:
             result = replace(data, ordered=True) if name != "to_datetime" else data
             cols = _const_strs(node.args[0]) if node.args else _const_strs(kw_nodes.get("by"))
-            if name in {"set_index", "sort_values"} and cols and self.time_columns.intersection(cols):
+            if (
+                name in {"set_index", "sort_values"}
+                and cols
+                and self.time_columns.intersection(cols)
+            ):
                 result = replace(result, time=True)
         elif name == "groupby":
             return Grouped(data)
