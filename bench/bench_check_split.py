@@ -99,7 +99,7 @@ def round_sig(x: pd.Series) -> pd.Series:
 def normalised(df: pd.DataFrame) -> pd.DataFrame:
     out = {}
     for c in df.columns:
-        if pd.api.types.is_numeric_dtype(df[c]):
+        if pd.api.types.is_float_dtype(df[c]):  # integers are compared exactly
             out[c] = round_sig(df[c])
         elif pd.api.types.is_object_dtype(df[c]) or pd.api.types.is_string_dtype(df[c]):
             out[c] = df[c].str.lower().str.replace(r"\s+", " ", regex=True).str.strip()

@@ -254,7 +254,7 @@ def test_temporal_overlap_span_and_counts(engine: str) -> None:
     train, test = daily([*range(80), 85]), daily([d for d in range(80, 100) if d != 85])
     f = the(check_split(to(train), to(test), time="day"), "DL204")
     ev = f.evidence
-    assert ev["span"] == ["2020-03-21T00:00:00", "2020-03-26T00:00:00"]
+    assert ev["train_span"] == ev["test_span"] == ["2020-03-21T00:00:00", "2020-03-26T00:00:00"]
     assert (ev["n_train_rows_in_span"], ev["n_test_rows_in_span"]) == (1, 5)
     assert ev["train_examples"] == [80] and ev["test_examples"] == [0, 1, 2, 3, 4]
 
@@ -263,7 +263,8 @@ def test_temporal_order_with_a_horizon() -> None:
     train, test = daily(list(range(80))), daily(list(range(80, 100)))
     assert check_split(train, test, time="day").checks["temporal-order"] == "passed"
     f = the(check_split(train, test, time="day", horizon="3D"), "DL204")
-    assert f.evidence["span"] == ["2020-03-18T00:00:00", "2020-03-20T00:00:00"]
+    assert f.evidence["train_span"] == ["2020-03-18T00:00:00", "2020-03-20T00:00:00"]
+    assert f.evidence["test_span"] == ["2020-03-21T00:00:00", "2020-03-23T00:00:00"]
     assert (f.evidence["n_train_rows_in_span"], f.evidence["n_test_rows_in_span"]) == (2, 2)
     gap = daily(list(range(77)))
     assert (
@@ -286,12 +287,12 @@ def test_temporal_order_with_dates_and_time_zones() -> None:
     f = the(check_split(train, test, time="day"), "DL204")
     # midnight in Paris is 23:00 UTC the day before: train days 6..9 (Paris) follow 5 Jan UTC
     assert f.evidence["n_train_rows_in_span"] == 4
-    assert f.evidence["span"][1] == "2020-01-09T23:00:00+00:00"  # compared as UTC instants
+    assert f.evidence["train_span"][1] == "2020-01-09T23:00:00+00:00"  # compared as UTC instants
     dates_train, dates_test = daily(list(range(10))), daily(list(range(9, 15)))
     dates_train["day"] = dates_train["day"].dt.date
     dates_test["day"] = dates_test["day"].dt.date
     f = the(check_split(dates_train, dates_test, time="day"), "DL204")
-    assert f.evidence["span"] == ["2020-01-10", "2020-01-10"]
+    assert f.evidence["train_span"] == f.evidence["test_span"] == ["2020-01-10", "2020-01-10"]
 
 
 # --- DL205 ---------------------------------------------------------------------------------
@@ -339,7 +340,7 @@ def test_honest_split_and_balanced_data_are_not_flagged() -> None:
     train, test = split(source, rng)
     train = oversample(train, rng)  # resampling only the training rows is the right way
     report = check_split(train, test, target="y")
-    assert report.checks["class-ratio"] == "passed"
+    assert report.checks["class-ratio"].startswith("skipped: test classes are not balanced (0: ")
     assert check_split(train, test, target="y", source=source).checks["class-ratio"] == "passed"
     balanced = imbalanced().assign(y=lambda d: np.arange(len(d)) % 2)
     tr, te = balanced.iloc[:2400], balanced.iloc[2400:]
@@ -704,3 +705,255 @@ def test_rule_page_example_prints_what_the_page_shows(
             assert eval(expression, namespace) == eval(expected), code
         else:
             exec(last, namespace)
+
+
+# --- regressions from the adversarial review -----------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ["pandas", "polars", "pyarrow"])
+def test_a_categorical_target_and_id_are_decoded(engine: str) -> None:
+    df = pd.DataFrame(
+        {
+            "x": np.arange(40.0),
+            "y": pd.Categorical(["no", "yes"] * 20),
+            "key": pd.Categorical([f"k{i}" for i in range(40)]),
+        }
+    )
+    train, test = df.iloc[:30], df.iloc[30:]
+    if engine == "polars":
+        train, test = pl.from_pandas(train), pl.from_pandas(test)
+        assert train.schema["y"] == pl.Categorical
+    elif engine == "pyarrow":
+        train = pa.Table.from_pandas(train, preserve_index=False)
+        test = pa.Table.from_pandas(test, preserve_index=False)
+        assert pa.types.is_dictionary(train.schema.field("y").type)
+    report = check_split(train, test, target="y", id="key")
+    assert report.checks["exact-overlap"] == "passed"
+    assert report.checks["class-ratio"].startswith("skipped: test classes are balanced")
+    assert report.checks["target-proxy"] == "passed"
+    copied = pd.concat([df.iloc[:30], df.iloc[[3]].assign(key="k3b")])
+    copied["key"] = copied["key"].astype("category")
+    f = the(check_split(df.iloc[:30], copied.iloc[30:], target="y", id="key"), "DL201")
+    assert f.evidence["pairs"] == [{"test": "k3b", "train": "k3"}]
+
+
+def test_integers_beyond_2_53_are_compared_exactly() -> None:
+    train, test = pd.DataFrame({"h": [2**62, 5]}), pd.DataFrame({"h": [2**62 + 1, 7]})
+    report = check_split(train, test)
+    assert report.checks["exact-overlap"] == report.checks["near-duplicates"] == "passed"
+    assert the(check_split(train, train.iloc[::-1]), "DL201").evidence["n_test_rows"] == 2
+    # beside a float column the integers become floats (rounding, not an error)
+    mixed = check_split(train, test.astype({"h": np.float64}), target=None)
+    assert mixed.checks["exact-overlap"] in ("passed", "failed")
+    stamps = pd.to_datetime(1_700_000_000_123 + np.arange(40) * 1001, unit="ms")
+    d = pd.DataFrame(
+        {
+            "event": pd.Series(stamps).astype("datetime64[ns]") + pd.Timedelta(7, "ns"),
+            "wait": pd.to_timedelta(np.arange(40) * 1001 + 3, unit="ns") * 10**9,
+            "y": [0, 1] * 20,
+        }
+    )
+    report = check_split(d.iloc[:30], d.iloc[30:], target="y")
+    assert report.checks["target-proxy"] == "passed"
+
+
+def test_integer_columns_are_not_rounded_for_near_duplicates() -> None:
+    rng = np.random.default_rng(3)
+    n = 2000
+    df = pd.DataFrame(
+        {
+            "ts": 1_700_000_000 + np.arange(n) * 60,  # epoch seconds, one a minute
+            "day": pd.date_range("2020-01-01", periods=n).strftime("%Y%m%d").astype(int),
+            "flag": rng.integers(0, 2, n),
+        }
+    )
+    report = check_split(df.iloc[:1600], df.iloc[1600:])
+    assert report.checks["near-duplicates"] == "passed"  # 6 digits would merge minutes
+    floats = df[["ts", "flag"]].astype(np.float64)
+    near = the(check_split(floats.iloc[:1600], floats.iloc[1600:]), "DL202")
+    assert near.evidence["differing_columns"][0] == "ts"  # floats are still rounded
+
+
+def test_a_unique_named_pandas_index_names_the_rows() -> None:
+    df = pd.DataFrame(
+        {"cust": [7, 8, 9, 10], "x": [1.0, 2.0, 1.0, 2.0], "y": [0, 1, 0, 1]}
+    ).set_index("cust")
+    report = check_split(df.iloc[:2], df.iloc[2:])
+    f = the(report, "DL201")
+    assert f.evidence["pairs"] == [{"test": 9, "train": 7}, {"test": 10, "train": 8}]
+    assert "except the id" in f.message
+    assert any("'cust'" in n and "not compared" in n for n in report.notes)
+    # a repeated index is not a key: it is compared as data, and the notes say so
+    repeated = df.set_axis(pd.Index([1, 1, 2, 2], name="batch"))
+    plain = check_split(repeated.iloc[:2], repeated.iloc[2:])
+    assert "DL201" not in codes(plain)
+    assert any("'batch'" in n and "compared as data" in n for n in plain.notes)
+    # with id= given, the index is data too; an index named by time= is data without a note
+    keyed = df.reset_index().assign(rid=list("abcd")).set_index("cust")
+    assert any("compared as data" in n for n in check_split(keyed, keyed, id="rid").notes)
+    dated = df.set_axis(pd.date_range("2020-01-01", periods=4, name="day"))
+    on_time = check_split(dated.iloc[:2], dated.iloc[2:], time="day")
+    assert on_time.checks["temporal-order"] == "passed" and not on_time.notes
+    assert check_split(df.reset_index(), df.reset_index()).checks["exact-overlap"] == "failed"
+
+
+def test_a_pandas_series_is_refused_with_the_fix() -> None:
+    df = pd.DataFrame({"x": np.arange(10.0)})
+    with pytest.raises(InputError, match=r"to_frame\(\)"):
+        check_split(df.x, df.x)
+
+
+def test_a_source_label_of_another_type_is_unified_or_refused() -> None:
+    source = imbalanced()
+    rng = np.random.default_rng(11)
+    train, test = split(oversample(source, rng), rng)
+    as_float = source.astype({"y": np.float64})
+    found = the(check_split(train, test, target="y", source=as_float), "DL205")
+    assert found.evidence["basis"] == "source" and found.evidence["ratio"] > 4
+    for other in (source.astype({"y": str}), source.assign(y=source.y.astype(bool))):
+        with pytest.raises(InputError, match=r"'y'.*(string|bool).*int64"):
+            check_split(train, test, target="y", source=other)
+
+
+def _noise(n: int, p: float, seed: int) -> pd.DataFrame:
+    """Ten features unrelated to a rare binary label (the review's generator)."""
+    rng = np.random.default_rng(seed)
+    y = (rng.random(n) < p).astype(int)
+    cols: dict[str, Any] = {"y": y}
+    for j in range(10):
+        kind = j % 4
+        if kind == 0:
+            cols[f"f{j}"] = rng.normal(size=n)
+        elif kind == 1:
+            cols[f"f{j}"] = rng.integers(0, 100, n)
+        elif kind == 2:
+            cols[f"f{j}"] = rng.choice([f"c{i}" for i in range(max(2, n // 12))], n)
+        else:
+            cols[f"f{j}"] = np.arange(n)
+    return pd.DataFrame(cols)
+
+
+def test_a_tiny_minority_class_is_not_scored_by_one_fold() -> None:
+    df = _noise(2000, 0.005, 101)  # 7 positives in train; one fold decided before
+    report = check_split(df.iloc[:1600], df.iloc[1600:], target="y")
+    assert "DL206" not in codes(report)
+    assert report.checks["target-proxy"] == (
+        "skipped: too few training rows per class of 'y' (class 1: 1 row; needs 5 in each "
+        "class for a cross-validated AUC)"
+    )
+    small = _noise(40, 0.05, 8)
+    assert "DL206" not in codes(check_split(small.iloc[:32], small.iloc[32:], target="y"))
+    mid = _noise(500, 0.01, 122)  # 2 scored folds were enough before
+    assert "DL206" not in codes(check_split(mid.iloc[:400], mid.iloc[400:], target="y"))
+    # a real proxy with a rare class that has enough rows is still found
+    rng = np.random.default_rng(4)
+    y = np.zeros(400, dtype=int)
+    y[rng.choice(400, 12, replace=False)] = 1
+    leak = pd.DataFrame({"leak": y + rng.normal(size=400) * 1e-3, "y": y})
+    assert the(check_split(leak.iloc[:320], leak.iloc[320:], target="y"), "DL206")
+
+
+def test_target_proxy_says_skipped_when_nothing_was_scored() -> None:
+    blank = pd.DataFrame({"x": np.full(40, np.nan), "z": [None] * 40, "y": [0, 1] * 20})
+    report = check_split(blank.iloc[:32], blank.iloc[32:], target="y")
+    assert report.checks["target-proxy"] == "skipped: no feature could be scored (see the notes)"
+    assert len(report.notes) == 2
+    single = pd.DataFrame({"x": np.arange(40.0), "y": [0] * 32 + [1] * 8})
+    report = check_split(single.iloc[:32], single.iloc[32:], target="y")
+    assert (
+        report.checks["target-proxy"] == "skipped: the training target 'y' has a single value (0)"
+    )
+
+
+def test_a_many_class_target_is_capped_and_its_messages_short() -> None:
+    rng = np.random.default_rng(0)
+    n = 40_000
+    df = pd.DataFrame(
+        {
+            "y": rng.integers(0, 2000, n).astype(str),
+            "f": rng.normal(size=n),
+            "c": rng.integers(0, 50, n).astype(str),
+        }
+    )
+    report = check_split(df.iloc[:32_000], df.iloc[32_000:], target="y")
+    assert report.checks["target-proxy"] == "passed"
+    assert any("50 most frequent of 2,000 classes" in n for n in report.notes)
+    assert "… (1,990 more classes)" in report.checks["class-ratio"]
+    assert len(str(report)) < 2000
+    df["code"] = df["y"] + "-x"  # determines the target: still found with 2,000 classes
+    report = check_split(df.iloc[:32_000], df.iloc[32_000:], target="y")
+    assert [f.location.field for f in report if f.code == "DL206"] == ["code"]
+
+
+def test_natural_duplicates_in_balanced_data_are_not_oversampling() -> None:
+    rng = np.random.default_rng(0)
+    n = 4000
+    y = rng.permutation(np.r_[np.zeros(n // 2, int), np.ones(n // 2, int)])
+    inactive = (y == 1) & (rng.random(n) < 0.3)  # churners often have no activity at all
+    df = pd.DataFrame(
+        {
+            "logins": np.where(inactive, 0, rng.poisson(20, n)),
+            "spend": np.where(inactive, 0.0, rng.gamma(2, 50, n).round(2)),
+            "y": y,
+        }
+    )
+    train, test = df.iloc[:3000], df.iloc[3000:]
+    report = check_split(train, test, target="y")
+    assert "DL205" not in codes(report)
+    assert "one repeated row" in report.checks["class-ratio"]
+
+
+def test_a_small_oversampled_test_set_is_balanced_within_binomial_noise() -> None:
+    source = imbalanced(n=600, seed=0)
+    rng = np.random.default_rng(0)
+    over = oversample(source, rng)
+    idx = rng.permutation(len(over))
+    train, test = over.iloc[idx[:-150]], over.iloc[idx[-150:]]
+    assert abs(test.y.mean() - 0.5) > 0.05  # 2 points would call it unbalanced
+    f = the(check_split(train, test, target="y"), "DL205")
+    assert f.evidence["basis"] == "copies" and f.evidence["n_distinct_copied"] >= 5
+
+
+def test_a_skipped_check_does_not_supersede_earlier_findings(sqlite_url: str) -> None:
+    source = imbalanced()
+    rng = np.random.default_rng(11)
+    train, test = split(oversample(source, rng), rng)
+    first = check_split(train, test, target="y", source=source, ledger=sqlite_url)
+    assert {"DL201", "DL205"} <= set(codes(first))
+    again = check_split(train, test, ledger=sqlite_url)  # no target: DL205, DL206 skipped
+    led = open_ledger(sqlite_url)
+    with led.connect() as conn:
+        rows = conn.execute(
+            select(s.findings.c.run_id, s.findings.c.code, s.findings.c.status)
+        ).all()
+    status = {(r, c): st for r, c, st in rows}
+    assert status[(first.run_id, "DL205")] == "open"
+    assert status[(first.run_id, "DL201")] == "superseded"
+    assert status[(again.run_id, "DL201")] == "open"
+
+
+def test_temporal_span_contains_the_counted_rows() -> None:
+    train = pd.DataFrame({"t": pd.to_datetime(["2024-01-01", "2024-01-10"]), "x": [1, 2]})
+    test = pd.DataFrame({"t": pd.to_datetime(["2024-01-11", "2024-01-20"]), "x": [3, 4]})
+    f = the(check_split(train, test, time="t", horizon="2D"), "DL204")
+    assert f.evidence["train_span"] == ["2024-01-09T00:00:00", "2024-01-10T00:00:00"]
+    assert f.evidence["test_span"] == ["2024-01-11T00:00:00", "2024-01-12T00:00:00"]
+    assert (f.evidence["n_train_rows_in_span"], f.evidence["n_test_rows_in_span"]) == (1, 1)
+    assert "1 of 2 test rows (50.0%) earlier than 2024-01-12T00:00:00" in f.message
+    late = test.assign(t=pd.to_datetime(["2024-01-10 01:00", "2024-01-20 00:00"]))
+    f = the(check_split(train, late, time="t", horizon="2h"), "DL204")
+    assert "horizon (2 hours)" in f.message and f.evidence["horizon"] == "2 hours"
+
+
+def test_a_lag_or_horizon_beyond_a_century_is_refused() -> None:
+    d = pd.DataFrame({"t": pd.date_range("2020-01-01", periods=10), "x": np.arange(10.0)})
+    with pytest.raises(InputError, match="100 years"):
+        check_split(d.iloc[:5], d.iloc[5:], time="t", available_at={"x": "100000D"})
+    with pytest.raises(InputError, match="100 years"):
+        check_split(d.iloc[:5], d.iloc[5:], time="t", horizon="100000D")
+
+
+def test_one_compared_column_is_worded_as_one() -> None:
+    df = pd.DataFrame({"x": [1.0, 2.0, 1.0]})
+    f = the(check_split(df.iloc[:2], df.iloc[2:]), "DL201")
+    assert "comparing the only column;" in f.message

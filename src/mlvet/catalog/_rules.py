@@ -151,7 +151,7 @@ RULES: tuple[Rule, ...] = (
         "near-duplicates-across-splits",
         "overlap",
         Severity.WARNING,
-        "Test rows equal training rows once numbers are rounded and text is case- and space-folded.",
+        "Test rows equal training rows once floats are rounded and text is case- and space-folded.",
         "Deduplicate on normalised values before the split, or split by the entity the copies come from.",
         guard="check_split",
     ),

@@ -37,9 +37,28 @@ class Frame:
         return list(self.arrow.column_names)
 
 
+def index_columns(frame: Any) -> list[Any]:
+    """The columns a pandas frame's index becomes; none for plain row labels.
+
+    A meaningful index (dates, names, a named key) is data and is kept as columns; an
+    unnamed integer index is only row labels left by filtering or shuffling.
+    """
+    import pandas as pd
+
+    index = frame.index
+    unnamed = all(n is None for n in index.names)
+    if unnamed and pd.api.types.is_integer_dtype(index.dtype) and index.nlevels == 1:
+        return []
+    return [n if n is not None else f"index_{i}" for i, n in enumerate(index.names)]
+
+
 def _pandas_prepare(frame: Any) -> Any:
     import pandas as pd
 
+    if isinstance(frame, pd.Series):
+        raise InputError(
+            f"Expected a frame ({SUPPORTED}); got a pandas Series. Wrap it: series.to_frame()."
+        )
     cols = frame.columns
     if isinstance(cols, pd.MultiIndex):
         raise InputError(
@@ -58,12 +77,8 @@ def _pandas_prepare(frame: Any) -> Any:
         out = frame.copy(deep=False)
         out.columns = names
     index = out.index
-    unnamed = all(n is None for n in index.names)
-    row_labels = unnamed and pd.api.types.is_integer_dtype(index.dtype) and index.nlevels == 1
-    if not row_labels:
-        # a meaningful index (dates, names, a named key) is data: keep it as columns;
-        # an unnamed integer index is only row labels left by filtering or shuffling
-        level_names = [n if n is not None else f"index_{i}" for i, n in enumerate(index.names)]
+    level_names = index_columns(out)
+    if level_names:
         clash = sorted(set(level_names) & set(names))
         if clash:
             raise InputError(

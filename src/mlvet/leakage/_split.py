@@ -148,16 +148,18 @@ def check_split(
 
     - **exact-overlap** (DL201): test rows equal to a training row over every column but
       ``id`` (label, time and group included: they are data). Null equals null.
-    - **near-duplicates** (DL202, warning): rows equal once numbers are rounded to
+    - **near-duplicates** (DL202, warning): rows equal once floats are rounded to
       ``near_digits`` significant digits and text is lower-cased with whitespace runs
-      collapsed and stripped; exact copies are not counted again.
+      collapsed and stripped (integers, booleans and times stay exact); exact copies are
+      not counted again.
     - **group-overlap** (DL203, with ``group=``, a column or list of columns): entities with
       rows on both sides. Rows with a null group value belong to no entity.
     - **temporal-order** (DL204, with ``time=``, a datetime or date column): with a
       ``horizon`` (``"1D"``, ``pd.Timedelta``, ``datetime.timedelta``) every test time
       must be at least ``max(train time) + horizon``; with no horizon test times must be
-      strictly later than every train time. The finding gives the offending span
-      (min(test) - horizon to max(train)) and how many rows of each side fall in it.
+      strictly later than every train time. The finding counts the train rows later than
+      min(test) - horizon and the test rows earlier than max(train) + horizon (with no
+      horizon: at or after min(test), at or before max(train)), with each side's span.
     - **peek-a-boo** (DL207, with ``available_at=``): a mapping of feature columns to a
       publication lag (``"1D"``: the row's value describes its ``time`` and is published at
       ``time + lag``) or to the name of a column holding each value's publication time.
@@ -170,11 +172,12 @@ def check_split(
       resampling) the test set is flagged when the source's minority class is rare
       (share < 0.35) and its test share is at least 1.5 times larger, by at least 3
       binomial standard errors. Without ``source`` it is flagged only on corroborating
-      evidence: every test class within 2 percentage points of an even share *and* the
-      test rows of one class are copies (exact or near, within test or of train rows) at
-      a rate of at least 10% and 3 times that of another class: the signature of random
-      oversampling before the split. SMOTE's interpolated rows are not copies; pass
-      ``source`` to catch them. In the paper's Fig. 2 (Muralidhar et al. 2021) the
+      evidence: every test class within 3 binomial standard errors of an even share *and*
+      the test rows of one class are copies (exact or near, within test or of train rows)
+      at a rate of at least 10% and 3 times that of another class, spread over at least 5
+      distinct rows with none more than a fifth of the copies: the signature of random
+      oversampling before the split (one common value repeated is a natural duplicate).
+      SMOTE's interpolated rows are not copies; pass ``source`` to catch them. In the paper's Fig. 2 (Muralidhar et al. 2021) the
       minority-class F1 is 0.84 with oversampling before the split against an honest 0.60.
     - **target-proxy** (DL206, with ``target``): each feature alone (not the target, id,
       time, group, prediction-time or publication columns) is scored by a 5-fold
@@ -184,10 +187,13 @@ def check_split(
       the fifth by ROC AUC (one-vs-rest macro for several classes) or R². Flagged at
       ``proxy_threshold`` (0.99), when the target is a function of a feature with at most
       n/10 distinct values, or (numeric target) when a feature is an affine function of it
-      (|correlation| >= 0.9999). Entirely null features are skipped with a note.
+      (|correlation| >= 0.9999). Entirely null features are skipped with a note. A class
+      target needs 5 training rows per class and a score 3 scored folds, else the check
+      is skipped; beyond 51 classes the 50 most frequent are scored (noted).
 
     Example ids in the evidence are the ``id`` column's values when ``id`` is given, else
-    0-based row positions in each frame. ``record=True`` (or ``ledger=``, a URL or an
+    0-based row positions in each frame; a pandas index that is named and unique on both
+    sides serves as ``id`` when none is given (the notes say how the index was used). ``record=True`` (or ``ledger=``, a URL or an
     :class:`mlvet.Ledger`) writes a run of kind ``check_split`` with the columns used, the
     frames' fingerprints and the findings; no row is stored. Bad input raises
     :class:`~mlvet.exceptions.InputError` naming the column and the fix; a target, time,
@@ -205,13 +211,16 @@ def check_split(
     'skipped: only 4 training rows (needs 30)'
     """
     _check_options(record, ledger, proxy_threshold)
-    train_side, test_side = load_sides(train, test, id if isinstance(id, str) else None)
+    used = _named_columns(target, time, group, prediction_time, available_at)
+    train_side, test_side, index_notes = load_sides(
+        train, test, id if isinstance(id, str) else None, used
+    )
     spec = make_spec(
         train_side.table.column_names,
         target=target,
         time=time,
         group=group,
-        id=id,
+        id=id if id is not None else train_side.id_column,
         horizon=horizon,
         available_at=available_at,
         prediction_time=prediction_time,
@@ -220,10 +229,11 @@ def check_split(
     check_key_columns((train_side, test_side), spec)
     if spec.available_at:
         check_publication_times((train_side, test_side), spec)
-    source_target = _source_target(source, spec)
+    source_target = _source_target(source, spec, train_side)
     findings, checks, notes = _run_checks(
         train_side, test_side, spec, source_target, proxy_threshold
     )
+    notes = index_notes + notes
     report = SplitReport(tuple(findings), checks, train_side.n, test_side.n, notes=tuple(notes))
     if record or ledger is not None:
         run_id = _record(report, train_side, test_side, spec, source_target, ledger)
@@ -249,12 +259,26 @@ def _check_options(record: Any, ledger: Any, threshold: Any) -> None:
         raise InputError(f"proxy_threshold must be a number in (0.5, 1], got {threshold!r}.")
 
 
-def _source_target(source: Any, spec: Spec) -> pa.ChunkedArray | None:
+def _named_columns(*args: Any) -> set[str]:
+    """Every column name given as an argument (target, time, group, available_at, ...)."""
+    names: set[str] = set()
+    for arg in args:
+        if isinstance(arg, str):
+            names.add(arg)
+        elif isinstance(arg, Mapping):
+            names.update(str(k) for k in arg)
+            names.update(v for v in arg.values() if isinstance(v, str))
+        elif isinstance(arg, list | tuple):
+            names.update(v for v in arg if isinstance(v, str))
+    return names
+
+
+def _source_target(source: Any, spec: Spec, train: Side) -> pa.ChunkedArray | None:
     if source is None:
         return None
     if spec.target is None:
         raise InputError("source= is used to compare class ratios; pass target= as well.")
-    col = load_source_target(source, spec.target)
+    col = load_source_target(source, spec.target, train)
     if col.null_count:
         raise InputError(
             f"The target column {spec.target!r} has {col.null_count} null value(s) in the "
@@ -301,7 +325,9 @@ def _check_proxies(
         return ("skipped: no feature columns besides the target and key columns", []), []
     classification, _ = is_categorical(train, test, spec.target)
     settings = ProxySettings(classification=classification, threshold=threshold)
-    results, notes = scan_proxies(train.table, spec.target, features, settings)
+    scan = scan_proxies(train.table, spec.target, features, settings)
+    if scan.skipped:
+        return (f"skipped: {scan.skipped}", []), []
     n_rows = min(train.n, settings.max_rows)
     findings = [
         Finding.of(
@@ -310,10 +336,13 @@ def _check_proxies(
             location=Location(dataset="train", field=r.feature),
             evidence=evidence(r, spec.target, n_rows, settings),
         )
-        for r in results
+        for r in scan.results
         if r.flagged
     ]
-    notes = [f"target-proxy skipped {n}" for n in notes]
+    notes = [f"target-proxy {n}" for n in scan.notes]
+    if not findings and not any(r.score is not None for r in scan.results):
+        why = "no feature could be scored" + (" (see the notes)" if scan.notes else "")
+        return (f"skipped: {why}", []), notes
     return (("failed" if findings else "passed"), findings), notes
 
 
@@ -342,4 +371,5 @@ def _record(
         "source_rows": None if source is None else len(source),
         "checks": report.checks,
     }
-    return record_run(params, report.findings, ledger)
+    checked = {CHECK_CODES[k] for k, v in report.checks.items() if v in ("passed", "failed")}
+    return record_run(params, report.findings, ledger, checked)

@@ -75,12 +75,32 @@ def pct(part: int, whole: int) -> str:
     return f"{share:.1f}%"
 
 
+_UNITS = (
+    ("day", pd.Timedelta(days=1)),
+    ("hour", pd.Timedelta(hours=1)),
+    ("minute", pd.Timedelta(minutes=1)),
+    ("second", pd.Timedelta(seconds=1)),
+)
+
+
 def timespan(delta: pd.Timedelta) -> str:
-    """``"3 days"``, ``"1 day"`` or pandas' own text for spans that are not whole days."""
-    days = delta / pd.Timedelta(days=1)
-    if days == int(days):
-        return f"{int(days)} day{'s' if abs(days) != 1 else ''}"
-    return str(delta)
+    """A span in words: whole days, hours, minutes and seconds; pandas' text below a second.
+
+    >>> timespan(pd.Timedelta("3D")), timespan(pd.Timedelta("2h")), timespan(pd.Timedelta("1D6h"))
+    ('3 days', '2 hours', '1 day 6 hours')
+    >>> timespan(pd.Timedelta(0)), timespan(pd.Timedelta("1500ms"))
+    ('0 days', '0 days 00:00:01.500000')
+    """
+    if delta % pd.Timedelta(seconds=1) or delta < pd.Timedelta(0):
+        return str(delta)
+    if not delta:
+        return "0 days"
+    parts, rest = [], delta
+    for unit, size in _UNITS:
+        count, rest = divmod(rest, size)
+        if count:
+            parts.append(f"{count} {unit}{'s' if count != 1 else ''}")
+    return " ".join(parts)
 
 
 def _row_dict(side: Side, pos: int) -> dict[str, Any]:
@@ -120,6 +140,13 @@ def _pair_evidence(train: Side, test: Side, pairs: Sequence[tuple[int, int]]) ->
 # --- DL201 / DL202 ---------------------------------------------------------------------
 
 
+def _compared(n_cols: int, spec: Spec) -> str:
+    """``"all 3 columns except the id"``, ``"the only column"``."""
+    if n_cols == 1:
+        return "the only column besides the id" if spec.id else "the only column"
+    return f"all {n_cols} columns{' except the id' if spec.id else ''}"
+
+
 def check_exact(train: Side, test: Side, h: Hashes, spec: Spec, n_cols: int) -> Outcome:
     """DL201: test rows with an exact copy in train."""
     if n_cols == 0:
@@ -134,8 +161,8 @@ def check_exact(train: Side, test: Side, h: Hashes, spec: Spec, n_cols: int) -> 
     first = examples[0]
     msg = (
         f"{n:,} of {test.n:,} test rows ({pct(n, test.n)}) have an exact copy in train "
-        f"({n_train:,} train row{'s' if n_train != 1 else ''} copied), comparing all {n_cols} columns"
-        f"{' except the id' if spec.id else ''}; e.g. test row {first['test']!r} = train row "
+        f"({n_train:,} train row{'s' if n_train != 1 else ''} copied), comparing "
+        f"{_compared(n_cols, spec)}; e.g. test row {first['test']!r} = train row "
         f"{first['train']!r}."
     )
     evidence = {
@@ -168,7 +195,7 @@ def check_near(train: Side, test: Side, h: Hashes, spec: Spec, n_cols: int) -> O
     differ = _differing(train, test, pairs)
     first = examples[0]
     msg = (
-        f"{n:,} of {test.n:,} test rows ({pct(n, test.n)}) equal a training row once numbers "
+        f"{n:,} of {test.n:,} test rows ({pct(n, test.n)}) equal a training row once floats "
         f"are rounded to {spec.near_digits} significant digits and text is lower-cased with "
         f"spaces collapsed (exact copies not counted); e.g. test row {first['test']!r} ≈ train "
         f"row {first['train']!r}, differing only in {', '.join(map(repr, differ[:5]))}."
@@ -278,19 +305,30 @@ def check_temporal(train: Side, test: Side, spec: Spec) -> Outcome:
     def fmt(ns: int) -> str:
         return format_time(ns, tz, is_date)
 
-    start, end = fmt(min_test - h), fmt(max_train)
-    when = f"less than the horizon ({timespan(spec.horizon)}) after" if h else "not after"
-    msg = (
-        f"test starts at {fmt(min_test)}, {when} the last training time {end}: in the span "
-        f"{start} … {end}, {n_tr:,} of {train.n:,} train rows ({pct(n_tr, train.n)}) and "
-        f"{n_te:,} of {test.n:,} test rows ({pct(n_te, test.n)}) overlap in time."
-    )
+    start, end = fmt(min_test), fmt(max_train)
+    train_rows = f"{n_tr:,} of {train.n:,} train rows ({pct(n_tr, train.n)})"
+    test_rows = f"{n_te:,} of {test.n:,} test rows ({pct(n_te, test.n)})"
+    if h:
+        span = timespan(spec.horizon)
+        msg = (
+            f"test starts at {start}, less than the horizon ({span}) after the last training "
+            f"time {end}: {train_rows} are later than {fmt(min_test - h)} (the test start - "
+            f"{span}) and {test_rows} earlier than {fmt(max_train + h)} (the last training "
+            f"time + {span})."
+        )
+    else:
+        msg = (
+            f"test starts at {start}, not after the last training time {end}: {train_rows} "
+            f"are at or after the test start and {test_rows} at or before the last training "
+            "time."
+        )
     evidence = {
         "time": name,
         "train_max": end,
-        "test_min": fmt(min_test),
+        "test_min": start,
         "horizon": timespan(spec.horizon),
-        "span": [start, end],
+        "train_span": [fmt(min_test - h), end],
+        "test_span": [start, fmt(max_train + h)],
         "n_train_rows_in_span": n_tr,
         "n_test_rows_in_span": n_te,
         "fraction_test_rows": n_te / test.n,

@@ -4,8 +4,8 @@ Each column gives every row a 64-bit word; a row's key is the mixed sum of its c
 words. Numbers hash their bits (``-0.0`` equals ``0.0``; NaN equals null); text and other
 values are dictionary-encoded over train and test together, so equal values get the same
 code on both sides in one Arrow pass, without hashing bytes in Python. Near keys round
-numbers to a number of significant digits and fold text (lower case, runs of whitespace
-collapsed, stripped) first. Matching is by 64-bit key: the chance of a false match among a
+floats to a number of significant digits and fold text (lower case, runs of whitespace
+collapsed, stripped) first; integers (counts, epoch seconds, yyyymmdd dates) stay exact. Matching is by 64-bit key: the chance of a false match among a
 million rows on each side is about 1 in 20 million.
 """
 
@@ -36,7 +36,6 @@ _EXP_BITS = 2048  # the decimal exponent is stored in the low 11 bits of a code
 _POS_INF = np.int64(2**62)
 _NEG_INF = np.int64(-(2**62))
 _SPACES = r"[\s\p{Z}]+"
-_NUMERIC = ("int", "uint", "float")
 _TIMES = ("timestamp", "date", "time", "duration")
 _PARALLEL_MIN_CELLS = 2_000_000
 
@@ -171,7 +170,7 @@ def round_codes(x: np.ndarray, digits: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _rounded_words(arr: pa.Array, digits: int, seed: np.uint64) -> np.ndarray:
-    x = arr.cast(pa.float64()).to_numpy(zero_copy_only=False)
+    x = arr.cast(pa.float64(), safe=False).to_numpy(zero_copy_only=False)
     codes, missing = round_codes(x, digits)
     return _finish(codes.view(_U64), missing if missing.any() else None, seed)
 
@@ -216,7 +215,7 @@ def _column_words(
                 exact.append(_finish(values.view(_U64), missing, seed))
             else:
                 exact.append(_finish(*_ints(arr, tag), seed))
-        if digits is None or tag not in _NUMERIC:
+        if digits is None or tag != "float":
             return exact[0], exact[1], exact[0], exact[1]
         near = [
             _rounded_words(

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from mlvet.data import as_frame, canonical_type
+from mlvet.data._frames import index_columns
 from mlvet.exceptions import InputError
 
 __all__ = ["Side", "Spec", "load_sides", "make_spec", "time_ns"]
@@ -25,6 +26,7 @@ __all__ = ["Side", "Spec", "load_sides", "make_spec", "time_ns"]
 NUMERIC = ("int", "uint", "float")
 TIME_TAGS = ("timestamp", "date")
 _MIXED = ("mixed", "mixed-integer")
+MAX_SPAN = pd.Timedelta(days=36_525)  # 100 years: horizons and lags beyond are typos
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ class Spec:
 
 def _mixed_columns(frame: Any) -> list[str]:
     """pandas object columns holding values of several types (e.g. ints and strings)."""
-    if type(frame).__module__.split(".")[0] != "pandas" or not hasattr(frame, "dtypes"):
+    if not isinstance(frame, pd.DataFrame):
         return []
     out = []
     for name, dtype in frame.dtypes.items():
@@ -88,6 +90,22 @@ def _mixed_columns(frame: Any) -> list[str]:
         ):
             out.append(str(name))
     return out
+
+
+@dataclass(frozen=True)
+class _Index:
+    """What a pandas frame's index became: its columns, and whether it is a unique key."""
+
+    columns: tuple[str, ...] = ()
+    unique_key: bool = False
+
+
+def _pandas_index(frame: Any) -> _Index:
+    if type(frame).__module__.split(".")[0] != "pandas" or not isinstance(frame, pd.DataFrame):
+        return _Index()
+    columns = tuple(str(c) for c in index_columns(frame))
+    named = frame.index.nlevels == 1 and frame.index.name is not None
+    return _Index(columns, bool(columns) and named and bool(frame.index.is_unique))
 
 
 def _load(frame: Any, what: str) -> pa.Table:
@@ -111,8 +129,20 @@ def _load(frame: Any, what: str) -> pa.Table:
     return table
 
 
+def _decoded(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Plain values for a dictionary (pandas category, polars Categorical) column."""
+    if pa.types.is_dictionary(col.type):
+        return col.cast(col.type.value_type)
+    return col
+
+
 def _unify_column(name: str, a: pa.ChunkedArray, b: pa.ChunkedArray) -> tuple[Any, Any]:
-    """One type per column on both sides, so equal values hash equally."""
+    """One plain type per column on both sides, so equal values hash equally.
+
+    Dictionaries are decoded (Arrow has no distinct-count kernel for them), and integers
+    beside floats become floats, rounding beyond 2**53 rather than failing.
+    """
+    a, b = _decoded(a), _decoded(b)
     ta, tb = canonical_type(a.type, name), canonical_type(b.type, name)
     if a.type == b.type:
         return a, b
@@ -125,7 +155,7 @@ def _unify_column(name: str, a: pa.ChunkedArray, b: pa.ChunkedArray) -> tuple[An
         a = _common_type(a)
         return a, b.cast(a.type)
     if ta in NUMERIC and tb in NUMERIC:
-        return a.cast(pa.float64()), b.cast(pa.float64())
+        return a.cast(pa.float64(), safe=False), b.cast(pa.float64(), safe=False)
     if ta.startswith("timestamp") and tb.startswith("timestamp"):
         return _unify_time_zones(name, a, b)
     raise InputError(
@@ -183,9 +213,40 @@ def _same_columns(train: pa.Table, test: pa.Table) -> None:
         )
 
 
-def load_sides(train: Any, test: Any, id_column: str | None) -> tuple[Side, Side]:
-    """Validate both frames and give every shared column one type on both sides."""
+def _index_id(
+    train: Any, test: Any, id_column: str | None, used: set[str]
+) -> tuple[str | None, list[str]]:
+    """The row id: ``id=``, else a unique named pandas index on both sides; and a note."""
+    ia, ib = _pandas_index(train), _pandas_index(test)
+    columns = list(dict.fromkeys(ia.columns + ib.columns))
+    if not columns or set(columns) & used:
+        return id_column, []
+    if id_column is None and ia.columns == ib.columns and ia.unique_key and ib.unique_key:
+        name = ia.columns[0]
+        return name, [
+            f"the pandas index {name!r} is a unique key on both sides: it names the rows "
+            f"(as id={name!r}) and is not compared"
+        ]
+    compared = [c for c in columns if c != id_column]
+    if not compared:
+        return id_column, []
+    listed = ", ".join(map(repr, compared))
+    return id_column, [
+        f"the pandas index ({listed}) was compared as data, like a column; pass id= if it "
+        "names the rows, or reset_index(drop=True) if it means nothing"
+    ]
+
+
+def load_sides(
+    train: Any, test: Any, id_column: str | None, used: set[str] | None = None
+) -> tuple[Side, Side, list[str]]:
+    """Validate both frames and give every shared column one type on both sides.
+
+    Returns the sides and notes. Without ``id_column`` a pandas index that is named and
+    unique on both sides (and not among the ``used`` argument columns) names the rows.
+    """
     a, b = _load(train, "train"), _load(test, "test")
+    id_column, notes = _index_id(train, test, id_column, used or set())
     _same_columns(a, b)
     names = a.column_names
     b = b.select(names)
@@ -196,10 +257,34 @@ def load_sides(train: Any, test: Any, id_column: str | None) -> tuple[Side, Side
         cols_b.append(cb)
     a = pa.table(cols_a, names=names)
     b = pa.table(cols_b, names=names)
-    return Side("train", a, id_column), Side("test", b, id_column)
+    return Side("train", a, id_column), Side("test", b, id_column), notes
 
 
-def load_source_target(source: Any, target: str) -> pa.ChunkedArray:
+def load_source_target(source: Any, target: str, train: Side) -> pa.ChunkedArray:
+    """The target column of the pre-split frame, of the same type as train's target."""
+    column = _select_source_target(source, target)
+    return _unify_labels(target, _decoded(column), train.table.column(target))
+
+
+def _unify_labels(target: str, src: pa.ChunkedArray, ref: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Source labels as the type of train's labels: numbers beside numbers, else an error."""
+    if src.type == ref.type:
+        return src
+    ts, tr = canonical_type(src.type, target), canonical_type(ref.type, target)
+    if ts == tr or (ts in NUMERIC and tr in NUMERIC) or ts == "null":
+        try:
+            return src.cast(ref.type)
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            if ts in NUMERIC and tr in NUMERIC:
+                return src.cast(pa.float64(), safe=False)
+    raise InputError(
+        f"The target column {target!r} is {src.type} in the source frame but {ref.type} in "
+        f"train and test, so their classes cannot be compared; cast it to one type, e.g. "
+        f"source[{target!r}] = source[{target!r}].astype(train[{target!r}].dtype)."
+    )
+
+
+def _select_source_target(source: Any, target: str) -> pa.ChunkedArray:
     """The target column of the pre-split frame, selected in the caller's engine."""
     try:
         native = nw.from_native(source)
@@ -270,6 +355,11 @@ def parse_timedelta(value: Any, what: str) -> pd.Timedelta:
         ) from exc
     if pd.isna(delta):
         raise InputError(f"{what} is NaT; give a time span such as '1D'.")
+    if abs(delta) > MAX_SPAN:
+        raise InputError(
+            f"{what}={value!r} is more than 100 years; times beyond that cannot be compared "
+            "to the nanosecond. Give the span in its real unit (e.g. '30D', '6h')."
+        )
     return delta
 
 
@@ -288,13 +378,14 @@ def _available_arg(value: Any, columns: Sequence[str]) -> dict[str, pd.Timedelta
             out[col] = rule
         elif isinstance(rule, str):
             try:
-                out[col] = parse_timedelta(rule, f"available_at[{col!r}]")
-            except InputError as exc:
+                pd.Timedelta(rule)
+            except (ValueError, TypeError) as exc:
                 raise InputError(
                     f"available_at[{col!r}]={rule!r} is neither a column of train and test "
                     "nor a lag such as '1D'; name the column holding publication times or "
                     "give the reporting lag."
                 ) from exc
+            out[col] = parse_timedelta(rule, f"available_at[{col!r}]")
         else:
             out[col] = parse_timedelta(rule, f"available_at[{col!r}]")
     return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -29,17 +29,23 @@ def fingerprints(table: pa.Table) -> dict[str, Any]:
     }
 
 
-def _supersede(tx: Any, params: Mapping[str, Any]) -> None:
-    """Mark open findings of earlier runs on the same train and test data as superseded."""
+def _supersede(tx: Any, params: Mapping[str, Any], checked: Collection[str]) -> None:
+    """Mark open findings of earlier runs on the same train and test data as superseded.
+
+    Only findings whose code was checked again (``checked``: the codes of the checks that
+    passed or failed in this run) are superseded; a check skipped now leaves them open.
+    """
     from sqlalchemy import select
 
     from mlvet.ledger import _schema as s
 
+    if not checked:
+        return
     f, r = s.findings, s.runs
     rows = tx.conn.execute(
         select(f.c.id, r.c.params_json)
         .join(r, r.c.id == f.c.run_id)
-        .where(r.c.kind == KIND, f.c.status == "open")
+        .where(r.c.kind == KIND, f.c.status == "open", f.c.code.in_(sorted(checked)))
     ).all()
     key = (params["train"]["fingerprint"], params["test"]["fingerprint"])
     for fid, raw in rows:
@@ -48,10 +54,17 @@ def _supersede(tx: Any, params: Mapping[str, Any]) -> None:
             tx.update(f, fid, {"status": "superseded"})
 
 
-def record_run(params: Mapping[str, Any], findings: Sequence[Finding], ledger: Any) -> str:
+def record_run(
+    params: Mapping[str, Any],
+    findings: Sequence[Finding],
+    ledger: Any,
+    checked: Collection[str] = (),
+) -> str:
     """Write one run of kind ``check_split`` with its findings; return the run id.
 
-    ``ledger`` is a URL, an :class:`mlvet.Ledger` or None (the configured ledger).
+    ``ledger`` is a URL, an :class:`mlvet.Ledger` or None (the configured ledger);
+    ``checked`` holds the codes of the checks that ran (passed or failed), whose earlier
+    open findings on the same data this run supersedes.
     """
     from mlvet._json import canonical_json
     from mlvet.ledger import _schema as s
@@ -61,7 +74,7 @@ def record_run(params: Mapping[str, Any], findings: Sequence[Finding], ledger: A
     run_id = str(uuid.uuid4())
     now = now_iso()
     with led.transaction() as tx:
-        _supersede(tx, params)
+        _supersede(tx, params, checked)
         tx.insert(
             s.runs,
             {

@@ -20,13 +20,16 @@ import pyarrow.compute as pc
 
 from mlvet.data import canonical_type
 
-__all__ = ["ProxyResult", "ProxySettings", "scan_proxies"]
+__all__ = ["ProxyResult", "ProxySettings", "Scan", "scan_proxies"]
 
 _SUB = 4096  # rows used to place the fine bin edges
 _FINE = 256  # fine bins; coarse bins are unions of them, chosen per training fold
 _ALPHA = 1.0  # smoothing towards the training-fold prior
 _MAX_CELLS = 8_000_000  # folds x codes x classes above which a categorical is id-like
 MIN_ROWS = 30
+MIN_CLASS_ROWS = 5  # training rows a class needs for its AUC to mean anything
+MIN_FOLDS = 3  # folds that must score for a feature's score to count
+MAX_CLASSES = 50  # the most frequent classes scored; the rest are merged into one
 _FUNCTIONAL_SHARE = 0.1  # a function of a feature with at most n/10 distinct values
 _AFFINE = 0.9999
 
@@ -80,7 +83,8 @@ def _numeric_values(arr: pa.Array) -> np.ndarray | None:
             arr = arr.cast(pa.int64())
     elif tag not in ("int", "uint", "float"):
         return None
-    values: np.ndarray = arr.cast(pa.float64()).to_numpy(zero_copy_only=False)
+    # beyond 2**53 integers (and nanosecond times) lose precision as floats: fine for bins
+    values: np.ndarray = arr.cast(pa.float64(), safe=False).to_numpy(zero_copy_only=False)
     return values
 
 
@@ -183,11 +187,9 @@ def _auc(score: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> float:
     return float((p * (below + 0.5 * n)).sum() / (n_pos * n_neg))
 
 
-def _classification_scores(
-    codes: _Codes, y: np.ndarray, n_classes: int, fold: np.ndarray, s: ProxySettings
-) -> list[float]:
-    f, c = codes.n_codes, n_classes
-    joint = np.bincount((fold * f + codes.codes) * c + y, minlength=s.folds * f * c)
+def _classification_scores(codes: _Codes, y: _Target, s: ProxySettings) -> list[float]:
+    f, c, fold = codes.n_codes, y.n_model, y.fold
+    joint = np.bincount((fold * f + codes.codes) * c + y.model, minlength=s.folds * f * c)
     joint = joint.reshape(s.folds, f, c)
     total = joint.sum(axis=0)
     scores = []
@@ -197,8 +199,7 @@ def _classification_scores(
         tr, ho = _aggregate(train, mapping), _aggregate(joint[k], mapping)
         prior = (tr.sum(axis=0) + 1.0) / (tr.sum() + c)
         prob = (tr + _ALPHA * prior) / (tr.sum(axis=1, keepdims=True) + _ALPHA)
-        classes = [1] if c == 2 else range(c)
-        per_class = [_auc(prob[:, j], ho[:, j], ho.sum(axis=1) - ho[:, j]) for j in classes]
+        per_class = [_auc(prob[:, j], ho[:, j], ho.sum(axis=1) - ho[:, j]) for j in y.scored]
         finite = [a for a in per_class if np.isfinite(a)]
         if finite:
             scores.append(float(np.mean(finite)))
@@ -273,11 +274,36 @@ def _sample(table: pa.Table, s: ProxySettings, rng: np.random.Generator) -> pa.T
 class _Target:
     """The target of the sampled training rows, in the forms the scores need."""
 
-    model: np.ndarray  # class codes, or standardised ranks for a numeric target
+    model: np.ndarray  # class codes (rare classes merged), or standardised ranks
     codes: np.ndarray  # one code per distinct value (the functional-dependence test)
     n_values: int
     raw: np.ndarray | None  # numeric values (the affine test), None for classes
     fold: np.ndarray
+    n_model: int = 1  # classes of ``model``
+    scored: tuple[int, ...] = ()  # the classes whose one-vs-rest AUC is averaged
+    counts: tuple[tuple[Any, int], ...] = ()  # (class, training rows), most frequent first
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds (for messages)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _class_target(codes: np.ndarray, uniques: Any, fold: np.ndarray) -> _Target:
+    """Class codes for the model: the most frequent MAX_CLASSES kept, the rest merged."""
+    n = len(uniques)
+    counts = np.bincount(codes, minlength=n)
+    order = np.argsort(-counts, kind="stable")
+    keep = order[:MAX_CLASSES] if n > MAX_CLASSES + 1 else order
+    rank = np.full(n, len(keep), dtype=np.int64)
+    rank[keep] = np.arange(len(keep))
+    model = rank[codes]
+    n_model = len(keep) + (1 if n > len(keep) else 0)
+    scored = tuple(i for i, k in enumerate(keep) if counts[k] >= MIN_CLASS_ROWS)
+    if n == 2:  # one AUC: class 1 against class 0 is class 0 against class 1
+        scored = scored[1:] if len(scored) == 2 else ()
+    listed = tuple((_plain(uniques[k]), int(counts[k])) for k in order)
+    return _Target(model, codes, n, None, fold, n_model, scored, listed)
 
 
 def _target(
@@ -290,7 +316,7 @@ def _target(
     codes = codes.astype(np.int64)
     fold = rng.permutation(np.arange(len(values), dtype=np.int64) % s.folds)
     if classification:
-        return _Target(codes, codes, len(uniques), None, fold)
+        return _class_target(codes, uniques, fold)
     # the model predicts the target's rank, so heavy tails neither hide nor fake a proxy
     raw = values.astype(np.float64)
     ranks = pd.Series(raw).rank(method="average").to_numpy()
@@ -299,16 +325,43 @@ def _target(
     return _Target(model, codes, len(uniques), raw, fold)
 
 
-def scan_proxies(
-    table: pa.Table, target: str, features: Sequence[str], s: ProxySettings
-) -> tuple[list[ProxyResult], list[str]]:
+def _unscorable(y: _Target, target: str, s: ProxySettings) -> str | None:
+    """Why no feature can be scored against this target, if none can."""
+    if y.n_values < 2:
+        value = _plain(pd.unique(y.raw)[0]) if y.raw is not None else y.counts[0][0]
+        return f"the training target {target!r} has a single value ({value!r})"
+    if not s.classification or len(y.scored) >= (1 if y.n_values == 2 else 2):
+        return None
+    rare = [(c, n) for c, n in y.counts if n < MIN_CLASS_ROWS]
+    listed = [f"class {c!r}: {n} row{'s' if n != 1 else ''}" for c, n in rare[:5]]
+    shown = ", ".join(listed) + ("…" if len(rare) > 5 else "")
+    return (
+        f"too few training rows per class of {target!r} ({shown}; needs {MIN_CLASS_ROWS} in "
+        "each class for a cross-validated AUC)"
+    )
+
+
+@dataclass(frozen=True)
+class Scan:
+    """The per-feature results of a scan, notes for the report, or why nothing was scored."""
+
+    results: list[ProxyResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    skipped: str | None = None
+
+
+def scan_proxies(table: pa.Table, target: str, features: Sequence[str], s: ProxySettings) -> Scan:
     """Score every feature alone on (a seeded sample of) the training rows.
 
-    Returns the per-feature results and notes on features that were not scored.
+    Returns the per-feature results and notes on features that were not scored, or the
+    reason no feature could be scored (a single-valued target, too few rows in a class).
     """
     rng = np.random.default_rng(s.seed)
     sample = _sample(table.select([*features, target]), s, rng)
     y = _target(sample.column(target).combine_chunks(), s.classification, s, rng)
+    reason = _unscorable(y, target, s)
+    if reason:
+        return Scan(skipped=reason)
     outcomes = [
         _score_feature(
             name, sample.column(name).combine_chunks(), y, s, np.random.default_rng([s.seed, i])
@@ -317,9 +370,23 @@ def scan_proxies(
     ]
     results = [r for r in outcomes if isinstance(r, ProxyResult)]
     notes = [
-        f"{name!r}: {r}" for name, r in zip(features, outcomes, strict=True) if isinstance(r, str)
+        f"skipped {name!r}: {r}"
+        for name, r in zip(features, outcomes, strict=True)
+        if isinstance(r, str)
     ]
-    return results, notes
+    if s.classification and y.n_values > y.n_model:
+        notes.insert(
+            0,
+            f"scored the {len(y.scored)} most frequent of {y.n_values:,} classes of {target!r} "
+            "(one-vs-rest macro ROC AUC); the rarer classes were merged into one",
+        )
+    elif s.classification and y.n_values > 2 and len(y.scored) < y.n_model:
+        notes.insert(
+            0,
+            f"classes of {target!r} with fewer than {MIN_CLASS_ROWS} training rows are left "
+            "out of the macro ROC AUC",
+        )
+    return Scan(results, notes)
 
 
 def _score_feature(
@@ -329,13 +396,15 @@ def _score_feature(
     if encoded is None:
         return "entirely null in the training rows; not scored"
     model_codes, value_codes = encoded
-    cells = s.folds * model_codes.n_codes * (y.n_values if s.classification else 1)
+    cells = s.folds * model_codes.n_codes * (y.n_model if s.classification else 1)
     if cells > _MAX_CELLS:
         return f"{model_codes.n_codes - 1:,} distinct values (id-like); not scored"
     if s.classification:
-        scores = _classification_scores(model_codes, y.model, y.n_values, y.fold, s)
+        scores = _classification_scores(model_codes, y, s)
     else:
         scores = _regression_scores(model_codes, y.model, y.fold, s)
+    if len(scores) < MIN_FOLDS:
+        scores = []  # one or two folds decide nothing
     functional, n_values = (
         _functional(value_codes, y.codes, y.n_values) if value_codes else (False, None)
     )

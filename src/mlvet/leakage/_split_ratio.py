@@ -26,10 +26,11 @@ MAX_CLASSES = 20
 RATIO_FLAG = 1.5  # test minority share / source minority share
 SOURCE_IMBALANCED = 0.35  # the source's minority share must be below this
 Z_MIN = 3.0  # binomial standard errors of the test size
-BALANCED_WITHIN = 0.02  # every test class within 2 points of an even share
 COPY_RATE_RATIO = 3.0  # one class copied 3x as often as another
 COPY_RATE_MIN = 0.10
-COPY_ROWS_MIN = 5
+COPY_ROWS_MIN = 5  # copied test rows, and distinct rows they copy
+COPY_CONCENTRATION_MAX = 0.2  # no one repeated row is more than a fifth of the copies
+SHOWN_CLASSES = 10  # classes listed in a message
 
 
 def _labels(col: pa.ChunkedArray) -> np.ndarray:
@@ -61,7 +62,19 @@ def _class_list(*arrays: np.ndarray) -> list[Any]:
 
 
 def _fmt_shares(classes: Sequence[Any], shares: np.ndarray) -> str:
-    return ", ".join(f"{c!r}: {s:.1%}" for c, s in zip(classes, shares, strict=True))
+    """``"0: 50.0%, 1: 50.0%"``: the largest shares first beyond SHOWN_CLASSES classes."""
+    pairs = list(zip(classes, shares, strict=True))
+    if len(pairs) > SHOWN_CLASSES:
+        pairs = sorted(pairs, key=lambda p: -p[1])
+    text = ", ".join(f"{c!r}: {s:.1%}" for c, s in pairs[:SHOWN_CLASSES])
+    more = len(pairs) - SHOWN_CLASSES
+    return text + (f", … ({more:,} more classes)" if more > 0 else "")
+
+
+def _balance_tolerance(n_classes: int, n: int) -> float:
+    """Three binomial standard errors of an even share in a test set of ``n`` rows."""
+    even = 1.0 / n_classes
+    return Z_MIN * math.sqrt(even * (1.0 - even) / max(n, 1))
 
 
 def check_class_ratio(
@@ -117,6 +130,14 @@ def _ratio_with_source(test: Side, target: str, y_test: np.ndarray, y_src: np.nd
     return "failed", [Finding.of("DL205", msg, location=loc, evidence=evidence)]
 
 
+def _copy_spread(keys: np.ndarray) -> tuple[int, float]:
+    """(distinct rows among copied rows, the share of the most repeated one)."""
+    if not len(keys):
+        return 0, 0.0
+    counts = pd.Series(keys, copy=False).value_counts(sort=False).to_numpy()
+    return len(counts), float(counts.max() / len(keys))
+
+
 def _ratio_from_copies(
     test: Side, spec: Spec, y_train: np.ndarray, y_test: np.ndarray, h: Hashes
 ) -> Outcome:
@@ -125,9 +146,14 @@ def _ratio_from_copies(
     if len(classes) < 2:
         return "skipped: the target has a single class", []
     shares = _shares(y_test, classes)
-    balanced = bool(np.all(np.abs(shares - 1.0 / len(classes)) <= BALANCED_WITHIN))
-    if not balanced:
-        return "passed", []
+    tolerance = _balance_tolerance(len(classes), test.n)
+    if not bool(np.all(np.abs(shares - 1.0 / len(classes)) <= tolerance)):
+        return (
+            f"skipped: test classes are not balanced ({_fmt_shares(classes, shares)}), so "
+            "there is no oversampling to even classes to see; pass source= (the data before "
+            "the split) to compare with the natural class ratio",
+            [],
+        )
     copied = pd.Series(h.test_near).duplicated(keep=False).to_numpy() | h.test_near_in_train
     codes = pd.Index(classes, dtype=object).get_indexer(pd.Series(y_test, dtype=object))
     n_rows = np.bincount(codes, minlength=len(classes))
@@ -136,14 +162,25 @@ def _ratio_from_copies(
     i_top, i_low = int(np.argmax(rates)), int(np.argmin(rates))
     top, low = classes[i_top], classes[i_low]
     r_top, r_low, n_top = float(rates[i_top]), float(rates[i_low]), int(n_copied[i_top])
+    n_distinct, concentration = _copy_spread(h.test_near[copied & (codes == i_top)])
     signature = (
-        r_top >= COPY_RATE_MIN and n_top >= COPY_ROWS_MIN and r_top >= COPY_RATE_RATIO * r_low
+        r_top >= COPY_RATE_MIN
+        and n_top >= COPY_ROWS_MIN
+        and r_top >= COPY_RATE_RATIO * r_low
+        and n_distinct >= COPY_ROWS_MIN
+        and concentration <= COPY_CONCENTRATION_MAX
     )
     if not signature:
+        common = (
+            f" (the copies of class {top!r} are mostly one repeated row, a common value "
+            "rather than oversampled rows)"
+            if n_top >= COPY_ROWS_MIN and concentration > COPY_CONCENTRATION_MAX
+            else ""
+        )
         return (
             f"skipped: test classes are balanced ({_fmt_shares(classes, shares)}) with no "
-            "copy signature; pass source= (the data before the split) to compare with the "
-            "natural class ratio",
+            f"copy signature{common}; pass source= (the data before the split) to compare "
+            "with the natural class ratio",
             [],
         )
     msg = (
@@ -155,10 +192,13 @@ def _ratio_from_copies(
     evidence = {
         "target": target,
         "test_shares": dict(zip(map(str, classes), shares.tolist(), strict=True)),
+        "balance_tolerance": tolerance,
         "oversampled_class": top,
         "copy_rate": r_top,
         "copy_rate_other": r_low,
         "n_copied_rows": n_top,
+        "n_distinct_copied": n_distinct,
+        "largest_copy_share": concentration,
         "basis": "copies",
     }
     loc = Location(dataset="test", field=target)
