@@ -764,3 +764,28 @@ def test_sorting_by_a_declared_time_column_marks_the_frame_time_ordered() -> Non
     assert codes(lint_source(code, "t.py")) == ["DL111"]
     with_time = LintConfig(time_columns=("trade_date",))
     assert codes(lint_source(code, "t.py", config=with_time)) == ["DL111", "DL131"]
+
+
+@pytest.mark.parametrize(
+    "train, test",
+    [
+        ('frame.iloc[:200][["a", "b"]]', 'frame.iloc[200:][["a", "b"]]'),
+        ('frame[["a", "b"]].iloc[:200]', 'frame[["a", "b"]].iloc[200:]'),
+        ("X[:300] if numpy else frame.iloc[:300]", "X[300:] if numpy else frame.iloc[300:]"),
+    ],
+)
+def test_inline_positional_slices_are_different_rows(train: str, test: str) -> None:
+    code = textwrap.dedent(
+        f"""\
+        import pandas as pd
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.metrics import accuracy_score
+        frame = pd.read_parquet("f.parquet")
+        X, numpy = frame.to_numpy(), False
+        model = LogisticRegression().fit({train}, frame["y"][:200])
+        print(accuracy_score(frame["y"][200:], model.predict({test})))
+        """
+    )
+    assert lint_source(code, "t.py") == []
+    same = code.replace(test, train)
+    assert codes(lint_source(same, "t.py")) == ["DL122"]

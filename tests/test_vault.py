@@ -197,7 +197,7 @@ def test_regression_on_every_frame_kind(sqlite_url: str, kind: str) -> None:
     result = vault.evaluate(model, purpose="final")
     expected = model.predict(X[300:] if kind == "numpy" else frame.iloc[300:])
     assert set(result.metrics) == {"mae", "rmse", "r2"}
-    assert result["mae"].value == r4(mean_absolute_error(y[300:], expected))  # noqa: DL122 - lint reads the ternary as the whole frame
+    assert result["mae"].value == r4(mean_absolute_error(y[300:], expected))
     assert result["r2"].value == r4(r2_score(y[300:], expected))
 
 
@@ -412,7 +412,7 @@ def test_cli_seal_evaluate_log_list_verify_reveal_no_rows(tmp_path: Any, sqlite_
         "-m",
         "accuracy",
     )
-    expected = accuracy_score(  # noqa: DL122 - the held-out half
+    expected = accuracy_score(
         frame["fail"][200:],
         model.predict(frame.iloc[200:][["volume", "spread"]]),
     )

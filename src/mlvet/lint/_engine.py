@@ -214,6 +214,9 @@ class Data:
     """Rows put in time order (sorted, indexed by date, shifted, windowed): with ``time``,
     a time series rather than a table that merely has a date column."""
     label: str = "data"
+    rows: str | None = None
+    """A positional range taken inline, ``[:200]`` or ``[200:]``: rows of an unnamed slice,
+    so that ``fit(df.iloc[:200])`` and ``predict(df.iloc[200:])`` are not the same rows."""
 
     def relabel(self, label: str) -> Data:
         return replace(self, label=label)
@@ -723,6 +726,7 @@ class Analysis:
             time=any(d.time for d in datas),
             ordered=any(d.ordered for d in datas),
             label=label or first.label,
+            rows=first.rows if all(d.rows == first.rows for d in datas) else None,
         )
 
     @property
@@ -1242,7 +1246,10 @@ class Analysis:
         side = _side_from_name(self.hint_names[0] if len(self.hint_names) == 1 else None)
         if side is None and (index.lower is None) != (index.upper is None):
             side = _TRAIN if index.lower is None else _TEST
-        return self.take_side(base, side)
+        part = self.take_side(base, side)
+        if part is base:
+            part = replace(base, rows=(base.rows or "") + f"[{ast.unparse(index)}]")
+        return part
 
     def take_side(self, joined: Data, side: str | None) -> Data:
         """The ``side`` part of rows that hold both sides of a split (train and test joined)."""
@@ -3023,6 +3030,8 @@ class Analysis:
             if ev.est.id in held_out or ev.fit is None or ev.data.test_splits:
                 continue
             fitted = ev.fit.data
+            if fitted.rows is not None and ev.data.rows is not None and fitted.rows != ev.data.rows:
+                continue  # different positional slices: scored on other rows than it was fit on
             if (
                 fitted.origins & ev.data.origins
                 and fitted.tags <= ev.data.tags | fitted.tags
