@@ -1,0 +1,25 @@
+"""Honest experiments: the statistics behind model comparisons (``compare`` builds on them)."""
+
+from __future__ import annotations
+
+from mlvet.experiments._stats import (
+    BayesianResult,
+    TestResult,
+    bayesian_correlated_ttest,
+    corrected_ttest,
+    holm,
+    mcnemar,
+    naive_paired_ttest,
+    paired_bootstrap,
+)
+
+__all__ = [
+    "BayesianResult",
+    "TestResult",
+    "bayesian_correlated_ttest",
+    "corrected_ttest",
+    "holm",
+    "mcnemar",
+    "naive_paired_ttest",
+    "paired_bootstrap",
+]
