@@ -38,6 +38,7 @@ from mlvet.exceptions import (
     NotFoundError,
     VaultError,
 )
+from mlvet.experiments import Comparison, compare
 from mlvet.leakage import SplitReport, check_split
 from mlvet.ledger import Ledger, open_ledger
 from mlvet.report import render
@@ -47,6 +48,7 @@ from mlvet.vault import Budget, Vault, vaults
 __all__ = [
     "Budget",
     "BudgetExceededError",
+    "Comparison",
     "ConfigError",
     "DataQualityError",
     "DatasetVersion",
@@ -68,6 +70,7 @@ __all__ = [
     "VaultError",
     "__version__",
     "check_split",
+    "compare",
     "config_context",
     "dataset_versions",
     "datasets",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mlvet.experiments._compare import Comparison, PairResult, compare
 from mlvet.experiments._stats import (
     BayesianResult,
     TestResult,
@@ -15,8 +16,11 @@ from mlvet.experiments._stats import (
 
 __all__ = [
     "BayesianResult",
+    "Comparison",
+    "PairResult",
     "TestResult",
     "bayesian_correlated_ttest",
+    "compare",
     "corrected_ttest",
     "holm",
     "mcnemar",

@@ -1,0 +1,377 @@
+"""``mlvet.compare``: candidates on identical splits, with baselines and corrected statistics.
+
+PEST (Perceived Empirical SuperioriTy) is a model declared better from unequal pipelines,
+different splits or a difference within noise. ``compare`` makes the fair version the easy
+one: every candidate and two baselines (a dummy and a simple linear model) are scored on
+the very same repeated cross-validation splits, whose fingerprint is recorded; every pair
+is tested with the Nadeau–Bengio corrected t-test (Holm-adjusted across pairs) and the
+correlated Bayesian t-test with a region of practical equivalence; the verdict is written
+in words.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+
+from mlvet._json import canonical_json
+from mlvet.exceptions import InputError
+from mlvet.experiments._stats import bayesian_correlated_ttest, corrected_ttest, holm
+
+__all__ = ["Comparison", "PairResult", "compare"]
+
+DUMMY = "baseline: dummy"
+LINEAR = "baseline: linear"
+
+
+@dataclass(frozen=True)
+class PairResult:
+    """One pair: A − B per fold, the corrected test (Holm-adjusted) and the Bayesian test."""
+
+    a: str
+    b: str
+    mean: float
+    ci_low: float
+    ci_high: float
+    p_value: float
+    p_holm: float
+    p_a_better: float
+    p_equivalent: float
+    p_b_better: float
+    verdict: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What :func:`compare` found: per-candidate fold scores, every pair, the verdicts."""
+
+    scoring: str
+    scores: dict[str, list[float]]
+    pairs: tuple[PairResult, ...]
+    split_fingerprint: str
+    n_splits: int
+    rope: float
+    failures: dict[str, list[str]] = field(default_factory=dict)
+    run_id: str | None = None
+
+    def mean(self, name: str) -> float:
+        return float(np.mean(self.scores[name]))
+
+    @property
+    def best(self) -> str:
+        return max(self.scores, key=self.mean)
+
+    def pair(self, a: str, b: str) -> PairResult:
+        for p in self.pairs:
+            if (p.a, p.b) == (a, b):
+                return p
+            if (p.a, p.b) == (b, a):
+                return _flip(p)
+        raise InputError(f"No pair {a!r} vs {b!r}; candidates are {sorted(self.scores)}.")
+
+    def __str__(self) -> str:
+        lines = [
+            f"compare: {len(self.scores)} models on the same {self.n_splits} splits "
+            f"({self.split_fingerprint[:12]}), {self.scoring}, ROPE ±{self.rope:g}"
+        ]
+        for name in sorted(self.scores, key=self.mean, reverse=True):
+            values = np.asarray(self.scores[name])
+            lines.append(f"  {name:<28} {values.mean():.4f} ± {values.std(ddof=1):.4f}")
+        best = self.best
+        lines += [p.verdict for p in self.pairs if best in (p.a, p.b)]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scoring": self.scoring,
+            "scores": self.scores,
+            "pairs": [p.to_dict() for p in self.pairs],
+            "split_fingerprint": self.split_fingerprint,
+            "n_splits": self.n_splits,
+            "rope": self.rope,
+            "failures": self.failures,
+            "run_id": self.run_id,
+        }
+
+
+def _flip(p: PairResult) -> PairResult:
+    return PairResult(
+        p.b,
+        p.a,
+        -p.mean,
+        -p.ci_high,
+        -p.ci_low,
+        p.p_value,
+        p.p_holm,
+        p.p_b_better,
+        p.p_equivalent,
+        p.p_a_better,
+        p.verdict,
+    )
+
+
+def _candidates(candidates: Any) -> dict[str, Any]:
+    if isinstance(candidates, Mapping):
+        items = list(candidates.items())
+    elif isinstance(candidates, Sequence) and not isinstance(candidates, str):
+        items = [(type(c).__name__, c) for c in candidates]
+    else:
+        raise InputError(
+            "candidates must be a dict of name -> estimator or a list of estimators; got "
+            f"{type(candidates).__name__}."
+        )
+    names = [str(n) for n, _ in items]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise InputError(f"Candidate names {dupes} repeat; pass a dict with unique names.")
+    if not items:
+        raise InputError("candidates is empty; pass at least one estimator.")
+    for name, est in items:
+        if not hasattr(est, "fit"):
+            raise InputError(f"Candidate {name!r} has no fit(); pass scikit-learn estimators.")
+    return dict(zip(names, (e for _, e in items), strict=True))
+
+
+def _baselines(y: np.ndarray, classification: bool) -> dict[str, Any]:
+    from sklearn.dummy import DummyClassifier, DummyRegressor
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if classification:
+        return {
+            DUMMY: DummyClassifier(strategy="prior"),
+            LINEAR: make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
+        }
+    return {DUMMY: DummyRegressor(), LINEAR: make_pipeline(StandardScaler(), Ridge())}
+
+
+def _split_list(cv: Any, X: Any, y: np.ndarray, classification: bool, seed: int) -> list[Any]:
+    from sklearn.model_selection import RepeatedKFold, RepeatedStratifiedKFold
+
+    if cv is None:
+        maker = RepeatedStratifiedKFold if classification else RepeatedKFold
+        cv = maker(n_splits=5, n_repeats=5, random_state=seed)
+    if isinstance(cv, int) or not hasattr(cv, "split"):
+        raise InputError(
+            "cv must be a splitter object (e.g. RepeatedStratifiedKFold(n_splits=5, "
+            f"n_repeats=5, random_state=0)); got {cv!r}. An int would hide the seed."
+        )
+    splits = [(np.asarray(tr), np.asarray(te)) for tr, te in cv.split(X, y)]
+    if len(splits) < 3:
+        raise InputError(
+            f"cv gives {len(splits)} split(s); a corrected test needs at least 3 (5 x 5 "
+            "repeated k-fold is a good default). For one holdout set use mcnemar()."
+        )
+    return splits
+
+
+def _fingerprint(splits: list[Any]) -> str:
+    digest = hashlib.sha256(b"mlvet-splits-v1")
+    for train, test in splits:
+        digest.update(np.asarray(train, dtype=np.int64).tobytes() + b"|")
+        digest.update(np.asarray(test, dtype=np.int64).tobytes() + b"/")
+    return digest.hexdigest()
+
+
+def _check_data(X: Any, y: Any) -> np.ndarray:
+    n_x = len(X) if hasattr(X, "__len__") else None
+    y_arr = np.asarray(y)
+    if y_arr.ndim != 1:
+        raise InputError(f"y must be one-dimensional; got shape {y_arr.shape}.")
+    if n_x != len(y_arr):
+        raise InputError(f"X has {n_x} rows but y has {len(y_arr)}; pass one label per row.")
+    if len(y_arr) < 10:
+        raise InputError(f"compare needs at least 10 rows to cross-validate; got {len(y_arr)}.")
+    return y_arr
+
+
+def _scorer(scoring: Any) -> Any:
+    from sklearn.metrics import get_scorer, get_scorer_names
+
+    if not isinstance(scoring, str):
+        raise InputError(f"scoring must be a scorer name such as 'roc_auc'; got {scoring!r}.")
+    if scoring not in get_scorer_names():
+        raise InputError(
+            f"Unknown scoring {scoring!r}; valid names are {sorted(get_scorer_names())}."
+        )
+    return get_scorer(scoring)
+
+
+def compare(
+    candidates: Any,
+    X: Any,
+    y: Any,
+    *,
+    scoring: str,
+    cv: Any = None,
+    baseline: str | bool = "auto",
+    rope: float = 0.01,
+    seed: int = 0,
+    n_jobs: int | None = None,
+    name: str = "compare",
+    record: bool = True,
+    ledger: Any = None,
+) -> Comparison:
+    """Score every candidate and two baselines on identical splits and test every pair.
+
+    ``cv`` is a splitter (default: 5 x 5 repeated, stratified for classifiers, seeded with
+    ``seed``); its splits are drawn once, fingerprinted and handed to every model.
+    ``baseline="auto"`` adds a prior-predicting dummy and a standardised logistic (or
+    ridge) regression; ``False`` leaves them out. Fits go through joblib
+    (``cross_validate(n_jobs=...)``), so a Dask or Ray joblib backend fans them out. A
+    model that fails on some folds is recorded with its error and compared on the folds
+    where it did not fail. ``rope`` is the region of practical equivalence in the
+    scorer's units.
+    """
+    from sklearn.base import clone, is_classifier
+    from sklearn.model_selection import cross_validate
+
+    models = _candidates(candidates)
+    y_arr = _check_data(X, y)
+    scorer = _scorer(scoring)
+    if not isinstance(rope, (int, float)) or rope < 0:
+        raise InputError(f"rope must be a non-negative number; got {rope!r}.")
+    classification = any(is_classifier(m) for m in models.values())
+    if baseline == "auto":
+        for key, est in _baselines(y_arr, classification).items():
+            models.setdefault(key, est)
+    elif baseline is not False:
+        raise InputError(f"baseline must be 'auto' or False; got {baseline!r}.")
+    splits = _split_list(cv, X, y_arr, classification, seed)
+    fingerprint = _fingerprint(splits)
+    scores: dict[str, list[float]] = {}
+    failures: dict[str, list[str]] = {}
+    for key, est in models.items():
+        result = cross_validate(
+            clone(est), X, y_arr, cv=splits, scoring=scorer, n_jobs=n_jobs, error_score=np.nan
+        )
+        values = [float(v) for v in result["test_score"]]
+        bad = [i for i, v in enumerate(values) if not np.isfinite(v)]
+        if bad:
+            failures[key] = [f"fold {i} failed" for i in bad]
+        scores[key] = values
+    pairs = _pairs(scores, splits, rope, scoring)
+    comparison = Comparison(scoring, scores, pairs, fingerprint, len(splits), float(rope), failures)
+    if record or ledger is not None:
+        run_id = _record(comparison, splits, name, ledger)
+        comparison = Comparison(
+            scoring, scores, pairs, fingerprint, len(splits), float(rope), failures, run_id
+        )
+    return comparison
+
+
+def _pairs(
+    scores: dict[str, list[float]], splits: list[Any], rope: float, scoring: str
+) -> tuple[PairResult, ...]:
+    n_train = int(np.mean([len(tr) for tr, _ in splits]))
+    n_test = int(np.mean([len(te) for _, te in splits]))
+    raw = []
+    for a, b in combinations(sorted(scores, key=lambda k: -np.nanmean(scores[k])), 2):
+        d = np.asarray(scores[a]) - np.asarray(scores[b])
+        d = d[np.isfinite(d)]
+        if d.size < 3:
+            continue
+        t = corrected_ttest(d, n_train=n_train, n_test=n_test)
+        bayes = bayesian_correlated_ttest(d, n_train=n_train, n_test=n_test, rope=rope)
+        raw.append((a, b, t, bayes))
+    adjusted: Any = holm([t.p_value for *_, t, _ in raw]) if raw else []
+    out = []
+    for (a, b, t, bayes), p_holm in zip(raw, adjusted, strict=True):
+        out.append(
+            PairResult(
+                a,
+                b,
+                t.mean,
+                t.ci_low,
+                t.ci_high,
+                t.p_value,
+                float(p_holm),
+                bayes.p_a_better,
+                bayes.p_equivalent,
+                bayes.p_b_better,
+                _verdict(a, b, t.mean, t.ci_low, t.ci_high, float(p_holm), bayes, scoring),
+            )
+        )
+    return tuple(out)
+
+
+def _verdict(
+    a: str, b: str, mean: float, low: float, high: float, p_holm: float, bayes: Any, scoring: str
+) -> str:
+    interval = f"{mean:+.3f} {scoring} [{low:+.3f}, {high:+.3f}]"
+    odds = (
+        f"P({a} better) = {bayes.p_a_better:.2f}, P(practically equivalent) = "
+        f"{bayes.p_equivalent:.2f}"
+    )
+    if p_holm < 0.05 and low > 0:
+        return f"{a} beats {b} by {interval} (corrected p = {p_holm:.3g}); {odds}."
+    if bayes.p_equivalent >= 0.95:
+        return f"{a} and {b} are practically equivalent: {interval}; {odds}."
+    return (
+        f"{a} is not shown to beat {b}: {interval}, corrected p = {p_holm:.3g}; {odds}. "
+        "Claiming superiority from this is PEST."
+    )
+
+
+def _record(comparison: Comparison, splits: list[Any], name: str, ledger: Any) -> str:
+    from mlvet.ledger import _schema as s
+    from mlvet.ledger import open_ledger
+    from mlvet.ledger._ledger import now_iso
+
+    led = open_ledger(ledger)
+    run_id = str(uuid.uuid4())
+    now = now_iso()
+    with led.transaction() as tx:
+        tx.insert(
+            s.runs,
+            {
+                "id": run_id,
+                "kind": "compare",
+                "name": name,
+                "status": "completed",
+                "started_at": now,
+                "ended_at": now,
+                "params_json": canonical_json(
+                    {"models": sorted(comparison.scores), "scoring": comparison.scoring}
+                ),
+                "code_ref_json": canonical_json({}),
+                "families": "PE",
+                "parent_id": None,
+            },
+        )
+        split_id = tx.insert(
+            s.splits,
+            {
+                "run_id": run_id,
+                "dataset_version_id": None,
+                "method": "cross-validation",
+                "fingerprint": comparison.split_fingerprint,
+                "params_json": canonical_json(
+                    {"n_splits": len(splits), "sizes": [[len(a), len(b)] for a, b in splits]}
+                ),
+                "indices_uri": None,
+            },
+        )
+        best = comparison.best
+        verdict = "\n".join(p.verdict for p in comparison.pairs if best in (p.a, p.b))
+        tx.insert(
+            s.comparisons,
+            {
+                "run_id": run_id,
+                "split_id": split_id,
+                "scoring": comparison.scoring,
+                "result_json": canonical_json(comparison.to_dict()),
+                "verdict": verdict,
+            },
+        )
+    return run_id

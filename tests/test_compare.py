@@ -1,0 +1,150 @@
+"""mlvet.compare: identical splits, baselines, corrected verdicts, the ledger."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import RepeatedStratifiedKFold, StratifiedKFold
+from sklearn.tree import DecisionTreeClassifier
+from sqlalchemy import select
+
+import mlvet
+from mlvet.exceptions import InputError
+from mlvet.ledger import _schema as s
+from mlvet.ledger import open_ledger
+
+
+def data(n: int = 400, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 6))
+    y = (X[:, 0] + X[:, 1] + 0.5 * rng.normal(size=n) > 0).astype(int)
+    return X, y
+
+
+CV = RepeatedStratifiedKFold(n_splits=5, n_repeats=3, random_state=0)
+
+
+def test_a_clearly_better_model_beats_the_baselines_on_identical_splits() -> None:
+    X, y = data()
+    result = mlvet.compare(
+        {"logistic": LogisticRegression(), "stump": DecisionTreeClassifier(max_depth=1)},
+        X,
+        y,
+        scoring="roc_auc",
+        cv=CV,
+        record=False,
+    )
+    assert set(result.scores) == {"logistic", "stump", "baseline: dummy", "baseline: linear"}
+    assert all(len(v) == 15 for v in result.scores.values())
+    assert result.scores["baseline: dummy"] == [0.5] * 15
+    versus_dummy = result.pair("logistic", "baseline: dummy")
+    assert versus_dummy.mean > 0.4 and versus_dummy.p_holm < 0.05
+    assert versus_dummy.verdict.startswith("logistic beats baseline: dummy by +0.")
+    # the baselines were scored on the very splits the candidates were
+    splits = list(CV.split(X, y))
+    from sklearn.model_selection import cross_val_score
+
+    by_hand = cross_val_score(LogisticRegression(), X, y, cv=splits, scoring="roc_auc")
+    assert result.scores["logistic"] == pytest.approx(by_hand.tolist())
+
+
+def test_two_equal_models_are_not_declared_different() -> None:
+    X, y = data(seed=1)
+    result = mlvet.compare(
+        {"C=1": LogisticRegression(C=1.0), "C=0.9": LogisticRegression(C=0.9)},
+        X,
+        y,
+        scoring="accuracy",
+        cv=CV,
+        baseline=False,
+        rope=0.02,
+        record=False,
+    )
+    (pair,) = result.pairs
+    assert pair.p_holm > 0.05 and pair.p_equivalent > 0.9
+    assert "practically equivalent" in pair.verdict
+
+
+class FailsOnSmallFolds(ClassifierMixin, BaseEstimator):
+    """Fails whenever the row with the largest first feature is not in its training rows."""
+
+    largest = 0.0
+
+    def fit(self, X: np.ndarray, y: np.ndarray) -> FailsOnSmallFolds:
+        if X[:, 0].max() < self.largest:
+            raise ValueError("cannot fit this fold")
+        self.model_ = LogisticRegression().fit(X, y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return self.model_.predict(X)
+
+
+def test_failing_folds_are_recorded_not_fatal(recwarn: pytest.WarningsRecorder) -> None:
+    X, y = data(seed=2)
+    FailsOnSmallFolds.largest = float(X[:, 0].max())
+    result = mlvet.compare(
+        {
+            "flaky": FailsOnSmallFolds(),
+            "forest": RandomForestClassifier(n_estimators=10, random_state=0),
+        },
+        X,
+        y,
+        scoring="accuracy",
+        cv=CV,
+        baseline=False,
+        record=False,
+    )
+    assert len(result.failures["flaky"]) == 3  # one fold per repeat
+    assert all(f.endswith("failed") for f in result.failures["flaky"])
+    assert np.isfinite(result.pair("flaky", "forest").mean)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"scoring": "auc"}, "Unknown scoring 'auc'; valid names are"),
+        ({"scoring": "accuracy", "cv": 5}, "splitter object"),
+        ({"scoring": "accuracy", "cv": StratifiedKFold(2)}, "at least 3"),
+        ({"scoring": "accuracy", "rope": -1}, "rope"),
+    ],
+)
+def test_bad_input_is_named(kwargs: dict[str, object], message: str) -> None:
+    X, y = data(100)
+    with pytest.raises(InputError, match=message):
+        mlvet.compare([LogisticRegression()], X, y, record=False, **kwargs)  # type: ignore[arg-type]
+
+
+def test_unequal_lengths_and_repeated_names_are_refused() -> None:
+    X, y = data(100)
+    with pytest.raises(InputError, match="X has 100 rows but y has 99"):
+        mlvet.compare([LogisticRegression()], X, y[:99], scoring="accuracy", record=False)
+    with pytest.raises(InputError, match="repeat"):
+        mlvet.compare(
+            [LogisticRegression(), LogisticRegression()], X, y, scoring="accuracy", record=False
+        )
+
+
+def test_a_comparison_is_recorded_with_its_split_fingerprint(ledger_url: str) -> None:
+    X, y = data(seed=3)
+    result = mlvet.compare(
+        [LogisticRegression()], X, y, scoring="roc_auc", cv=CV, ledger=ledger_url
+    )
+    led = open_ledger(ledger_url)
+    with led.connect() as conn:
+        row = conn.execute(select(s.comparisons)).mappings().one()
+        split = conn.execute(select(s.splits)).mappings().one()
+        run = conn.execute(select(s.runs).where(s.runs.c.id == result.run_id)).mappings().one()
+    assert run["kind"] == "compare" and split["fingerprint"] == result.split_fingerprint
+    stored = json.loads(row["result_json"])["scores"]
+    assert {k: pytest.approx(v) for k, v in stored.items()} == result.scores
+    assert "LogisticRegression beats baseline: dummy by +0." in row["verdict"]
+    assert led.verify().ok
+    again = mlvet.compare([LogisticRegression()], X, y, scoring="roc_auc", cv=CV, record=False)
+    assert again.split_fingerprint == result.split_fingerprint
