@@ -148,3 +148,58 @@ def test_a_comparison_is_recorded_with_its_split_fingerprint(ledger_url: str) ->
     assert led.verify().ok
     again = mlvet.compare([LogisticRegression()], X, y, scoring="roc_auc", cv=CV, record=False)
     assert again.split_fingerprint == result.split_fingerprint
+
+
+def test_a_tied_winner_and_a_missing_baseline_are_findings(ledger_url: str) -> None:
+    X, y = data(seed=4)
+    tied = mlvet.compare(
+        {"C=1": LogisticRegression(C=1.0), "C=0.9": LogisticRegression(C=0.9)},
+        X,
+        y,
+        scoring="accuracy",
+        cv=CV,
+        baseline=False,
+        name="tied",
+        ledger=ledger_url,
+    )
+    assert sorted(f.code for f in tied.findings) == ["PE202", "PE203"]
+    X2, y2 = _circles()
+    clear = mlvet.compare(
+        [RandomForestClassifier(n_estimators=50, random_state=0)],
+        X2,
+        y2,
+        scoring="roc_auc",
+        cv=CV,
+        ledger=ledger_url,
+    )
+    assert clear.findings == ()
+    with open_ledger(ledger_url).connect() as conn:
+        codes = [f.code for f in mlvet.ledger.read_findings(conn, family="PE")]
+    assert sorted(codes) == ["PE202", "PE203"]
+
+
+def _circles() -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.datasets import make_circles
+
+    X, y = make_circles(n_samples=300, noise=0.1, factor=0.5, random_state=0)
+    return X, y
+
+
+def test_a_comparison_rerun_on_other_splits_or_data_is_pe201(sqlite_url: str) -> None:
+    X, y = data(seed=5)
+    models = {"forest": RandomForestClassifier(n_estimators=20, random_state=0)}
+    first = mlvet.compare(models, X, y, scoring="roc_auc", cv=CV, name="fails", ledger=sqlite_url)
+    same = mlvet.compare(models, X, y, scoring="roc_auc", cv=CV, name="fails", ledger=sqlite_url)
+    assert "PE201" not in [f.code for f in first.findings + same.findings]
+    other_cv = RepeatedStratifiedKFold(n_splits=5, n_repeats=3, random_state=1)
+    moved = mlvet.compare(
+        models, X, y, scoring="roc_auc", cv=other_cv, name="fails", ledger=sqlite_url
+    )
+    pe201 = [f for f in moved.findings if f.code == "PE201"]
+    assert pe201 and pe201[0].evidence["differs"] == ["splits"]
+    edited = X.copy()
+    edited[0, 0] += 1.0  # one value changed: same splits, other data
+    other_data = mlvet.compare(
+        models, edited, y, scoring="roc_auc", cv=CV, name="fails", ledger=sqlite_url
+    )
+    assert [f.evidence["differs"] for f in other_data.findings if f.code == "PE201"] == [["data"]]

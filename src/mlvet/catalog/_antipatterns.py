@@ -128,7 +128,12 @@ ANTIPATTERNS: tuple[Antipattern, ...] = (
         ),
         consequence="Claims of superiority that do not survive a fair comparison.",
         guard="compare",
-        coverage="static lint (mlvet lint): models compared on different splits or preprocessing, single-split comparisons",
+        coverage=(
+            "static lint (mlvet lint): models compared on different splits or preprocessing, "
+            "single-split comparisons; mlvet.compare: identical fingerprinted splits, "
+            "baselines, corrected tests, comparisons recorded on other splits or data, "
+            "winners not shown better"
+        ),
         kinds=(
             Kind("unequal-pipelines", "candidates compared on different splits, data or steps"),
             Kind("no-significance", "superiority claimed without a corrected test"),

@@ -347,6 +347,34 @@ RULES: tuple[Rule, ...] = (
         "Models are compared on one train/test split with no repetition, so the difference may be noise.",
         "Compare on repeated cross-validation with a corrected test (mlvet.compare).",
     ),
+    # --- PE2xx: found by mlvet.compare ------------------------------------------------------
+    Rule(
+        "PE201",
+        "compared-on-other-splits",
+        "unequal-pipelines",
+        Severity.WARNING,
+        "A comparison of the same name was recorded before on different splits or different data, so the two cannot be set side by side.",
+        "Score every candidate in one compare() call, or keep the splitter, its seed and the data fixed between runs.",
+        guard="compare",
+    ),
+    Rule(
+        "PE202",
+        "winner-not-shown-better",
+        "no-significance",
+        Severity.WARNING,
+        "The best-scoring model is not shown to beat the runner-up: the difference is within the noise of the splits.",
+        "Report the two as tied (or practically equivalent), or gather more data or folds before naming a winner.",
+        guard="compare",
+    ),
+    Rule(
+        "PE203",
+        "no-baseline",
+        "no-baseline",
+        Severity.WARNING,
+        "Models are compared without a dummy or a simple baseline on the same splits.",
+        "Keep baseline='auto' so that a dummy and a linear model are scored on the same splits.",
+        guard="compare",
+    ),
     # --- MV: files mlvet could not analyse -----------------------------------------------
     Rule(
         "MV001",

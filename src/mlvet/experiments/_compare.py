@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from mlvet._findings import Finding, Location
 from mlvet._json import canonical_json
 from mlvet.exceptions import InputError
 from mlvet.experiments._stats import bayesian_correlated_ttest, corrected_ttest, holm
@@ -62,6 +63,8 @@ class Comparison:
     rope: float
     failures: dict[str, list[str]] = field(default_factory=dict)
     run_id: str | None = None
+    findings: tuple[Finding, ...] = ()
+    data_fingerprint: str = ""
 
     def mean(self, name: str) -> float:
         return float(np.mean(self.scores[name]))
@@ -100,6 +103,8 @@ class Comparison:
             "rope": self.rope,
             "failures": self.failures,
             "run_id": self.run_id,
+            "data_fingerprint": self.data_fingerprint,
+            "findings": [f.to_dict() for f in self.findings],
         }
 
 
@@ -261,13 +266,65 @@ def compare(
             failures[key] = [f"fold {i} failed" for i in bad]
         scores[key] = values
     pairs = _pairs(scores, splits, rope, scoring)
-    comparison = Comparison(scoring, scores, pairs, fingerprint, len(splits), float(rope), failures)
+    findings = _findings(scores, pairs, name, baseline is not False)
+    comparison = Comparison(
+        scoring,
+        scores,
+        pairs,
+        fingerprint,
+        len(splits),
+        float(rope),
+        failures,
+        findings=findings,
+        data_fingerprint=_data_fingerprint(X, y_arr),
+    )
     if record or ledger is not None:
-        run_id = _record(comparison, splits, name, ledger)
-        comparison = Comparison(
-            scoring, scores, pairs, fingerprint, len(splits), float(rope), failures, run_id
-        )
+        comparison = _record(comparison, splits, name, ledger)
     return comparison
+
+
+def _data_fingerprint(X: Any, y: np.ndarray) -> str:
+    """A digest of the rows and labels in order (the splits index into this order)."""
+    from mlvet.tracing import row_hashes
+
+    digest = hashlib.sha256(b"mlvet-compare-data-v1")
+    try:
+        digest.update(row_hashes(X).tobytes())
+    except Exception:  # an X the hasher cannot read: the labels still identify the order
+        digest.update(b"?")
+    digest.update(row_hashes(y).tobytes())
+    return digest.hexdigest()
+
+
+def _findings(
+    scores: dict[str, list[float]], pairs: tuple[PairResult, ...], name: str, baselines: bool
+) -> tuple[Finding, ...]:
+    where = Location(dataset=f"compare:{name}")
+    out = []
+    ranked = sorted(scores, key=lambda k: -np.nanmean(scores[k]))
+    if len(ranked) >= 2:
+        best, second = ranked[0], ranked[1]
+        pair = next((p for p in pairs if {p.a, p.b} == {best, second}), None)
+        if pair is not None and not (pair.p_holm < 0.05 and pair.ci_low > 0):
+            out.append(
+                Finding.of(
+                    "PE202",
+                    f"{best} scores highest but is not shown to beat {second}: {pair.verdict}",
+                    location=where,
+                    evidence={"best": best, "runner_up": second, **pair.to_dict()},
+                )
+            )
+    if not baselines:
+        out.append(
+            Finding.of(
+                "PE203",
+                f"The comparison {name!r} scores {len(scores)} model(s) with no dummy or linear "
+                "baseline on the same splits.",
+                location=where,
+                evidence={"models": sorted(scores)},
+            )
+        )
+    return tuple(out)
 
 
 def _pairs(
@@ -313,25 +370,62 @@ def _verdict(
         f"P({a} better) = {bayes.p_a_better:.2f}, P(practically equivalent) = "
         f"{bayes.p_equivalent:.2f}"
     )
+    shown_p = "< 1e-16" if p_holm < 1e-16 else f"= {p_holm:.3g}"
     if p_holm < 0.05 and low > 0:
-        return f"{a} beats {b} by {interval} (corrected p = {p_holm:.3g}); {odds}."
+        return f"{a} beats {b} by {interval} (corrected p {shown_p}); {odds}."
     if bayes.p_equivalent >= 0.95:
         return f"{a} and {b} are practically equivalent: {interval}; {odds}."
     return (
-        f"{a} is not shown to beat {b}: {interval}, corrected p = {p_holm:.3g}; {odds}. "
+        f"{a} is not shown to beat {b}: {interval}, corrected p {shown_p}; {odds}. "
         "Claiming superiority from this is PEST."
     )
 
 
-def _record(comparison: Comparison, splits: list[Any], name: str, ledger: Any) -> str:
+def _record(comparison: Comparison, splits: list[Any], name: str, ledger: Any) -> Comparison:
+    """Write the run, its splits, the comparison and the findings; PE201 when an earlier
+    comparison of the same name used other splits or other data."""
+    import json
+    from dataclasses import replace
+
+    from sqlalchemy import select
+
     from mlvet.ledger import _schema as s
-    from mlvet.ledger import open_ledger
+    from mlvet.ledger import open_ledger, write_findings
     from mlvet.ledger._ledger import now_iso
 
     led = open_ledger(ledger)
     run_id = str(uuid.uuid4())
     now = now_iso()
     with led.transaction() as tx:
+        earlier = tx.conn.execute(
+            select(s.runs.c.id, s.runs.c.params_json, s.splits.c.fingerprint)
+            .join(s.splits, s.splits.c.run_id == s.runs.c.id)
+            .where(s.runs.c.kind == "compare", s.runs.c.name == name)
+            .order_by(s.runs.c.started_at)
+        ).all()
+        findings = list(comparison.findings)
+        for other_id, params, split_fp in earlier:
+            other_data = json.loads(params).get("data_fingerprint")
+            what = [
+                label
+                for label, differs in (
+                    ("splits", split_fp != comparison.split_fingerprint),
+                    ("data", other_data != comparison.data_fingerprint),
+                )
+                if differs
+            ]
+            if what:
+                findings.append(
+                    Finding.of(
+                        "PE201",
+                        f"The comparison {name!r} was recorded before (run {other_id[:8]}) on "
+                        f"other {' and '.join(what)}; its scores cannot be set beside these.",
+                        location=Location(dataset=f"compare:{name}", run_id=run_id),
+                        evidence={"earlier_run": other_id, "differs": what},
+                    )
+                )
+                break
+        comparison = replace(comparison, run_id=run_id, findings=tuple(findings))
         tx.insert(
             s.runs,
             {
@@ -342,7 +436,11 @@ def _record(comparison: Comparison, splits: list[Any], name: str, ledger: Any) -
                 "started_at": now,
                 "ended_at": now,
                 "params_json": canonical_json(
-                    {"models": sorted(comparison.scores), "scoring": comparison.scoring}
+                    {
+                        "models": sorted(comparison.scores),
+                        "scoring": comparison.scoring,
+                        "data_fingerprint": comparison.data_fingerprint,
+                    }
                 ),
                 "code_ref_json": canonical_json({}),
                 "families": "PE",
@@ -374,4 +472,5 @@ def _record(comparison: Comparison, splits: list[Any], name: str, ledger: Any) -
                 "verdict": verdict,
             },
         )
-    return run_id
+        write_findings(tx, comparison.findings, run_id=run_id)
+    return comparison
