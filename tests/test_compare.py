@@ -203,3 +203,26 @@ def test_a_comparison_rerun_on_other_splits_or_data_is_pe201(sqlite_url: str) ->
         models, edited, y, scoring="roc_auc", cv=CV, name="fails", ledger=sqlite_url
     )
     assert [f.evidence["differs"] for f in other_data.findings if f.code == "PE201"] == [["data"]]
+
+
+def test_one_holdout_split_uses_mcnemar_and_a_paired_bootstrap() -> None:
+    from sklearn.model_selection import StratifiedShuffleSplit
+
+    from mlvet.experiments import mcnemar
+
+    X, y = data(600, seed=6)
+    holdout = StratifiedShuffleSplit(n_splits=1, test_size=0.3, random_state=0)
+    result = mlvet.compare(
+        [LogisticRegression()], X, y, scoring="accuracy", cv=holdout, record=False
+    )
+    assert result.n_splits == 1 and all(len(v) == 1 for v in result.scores.values())
+    pair = result.pair("LogisticRegression", "baseline: dummy")
+    ((train, test),) = list(holdout.split(X, y))
+    fitted = LogisticRegression().fit(X[train], y[train])
+    dummy_correct = y[test] == np.bincount(y[train]).argmax()
+    expected = mcnemar(fitted.predict(X[test]) == y[test], dummy_correct).p_value
+    assert pair.p_value == pytest.approx(expected)
+    assert pair.p_holm < 0.05 and pair.ci_low > 0.2 and "beats" in pair.verdict
+    assert pair.mean == pytest.approx(
+        result.scores["LogisticRegression"][0] - result.scores["baseline: dummy"][0]
+    )

@@ -172,10 +172,11 @@ def _split_list(cv: Any, X: Any, y: np.ndarray, classification: bool, seed: int)
             f"n_repeats=5, random_state=0)); got {cv!r}. An int would hide the seed."
         )
     splits = [(np.asarray(tr), np.asarray(te)) for tr, te in cv.split(X, y)]
-    if len(splits) < 3:
+    if len(splits) == 2 or not splits:
         raise InputError(
             f"cv gives {len(splits)} split(s); a corrected test needs at least 3 (5 x 5 "
-            "repeated k-fold is a good default). For one holdout set use mcnemar()."
+            "repeated k-fold is a good default), or exactly one holdout split (McNemar and "
+            "a paired bootstrap), e.g. ShuffleSplit(n_splits=1, test_size=0.25, random_state=0)."
         )
     return splits
 
@@ -265,7 +266,10 @@ def compare(
         if bad:
             failures[key] = [f"fold {i} failed" for i in bad]
         scores[key] = values
-    pairs = _pairs(scores, splits, rope, scoring)
+    if len(splits) == 1:
+        pairs = _holdout_pairs(models, X, y_arr, splits[0], scorer, scoring, rope, seed, failures)
+    else:
+        pairs = _pairs(scores, splits, rope, scoring)
     findings = _findings(scores, pairs, name, baseline is not False)
     comparison = Comparison(
         scoring,
@@ -360,6 +364,92 @@ def _pairs(
             )
         )
     return tuple(out)
+
+
+def _rows(data: Any, index: np.ndarray) -> Any:
+    return data.iloc[index] if hasattr(data, "iloc") else data[index]
+
+
+def _holdout_pairs(
+    models: dict[str, Any],
+    X: Any,
+    y: np.ndarray,
+    split: Any,
+    scorer: Any,
+    scoring: str,
+    rope: float,
+    seed: int,
+    failures: dict[str, list[str]],
+    n_bootstrap: int = 500,
+) -> tuple[PairResult, ...]:
+    """One holdout set: a paired bootstrap of the score difference for every pair, and
+    McNemar's test on per-row correctness for classifiers (the p-value used, Holm-adjusted);
+    for regressors the bootstrap's p-value."""
+    from sklearn.base import clone, is_classifier
+
+    from mlvet.experiments._stats import mcnemar
+
+    train, test = split
+    X_te, y_te = _rows(X, test), y[test]
+    fitted: dict[str, Any] = {}
+    for key, est in models.items():
+        try:
+            fitted[key] = clone(est).fit(_rows(X, train), y[train])
+        except Exception as exc:  # recorded, not fatal
+            failures.setdefault(key, []).append(f"holdout fit failed: {type(exc).__name__}")
+    rng = np.random.default_rng(seed)
+    draws = [rng.integers(0, len(test), len(test)) for _ in range(n_bootstrap)]
+    boot = {
+        k: np.array([scorer(m, _rows(X_te, idx), y_te[idx]) for idx in draws])
+        for k, m in fitted.items()
+    }
+    point = {k: float(scorer(m, X_te, y_te)) for k, m in fitted.items()}
+    raw = []
+    ranked = sorted(fitted, key=lambda k: -point[k])
+    for a, b in combinations(ranked, 2):
+        d = boot[a] - boot[b]
+        d = d[np.isfinite(d)]
+        low, high = (float(v) for v in np.quantile(d, [0.025, 0.975]))
+        p_boot = float(min(1.0, 2 * min((d <= 0).mean(), (d >= 0).mean())))
+        if is_classifier(fitted[a]) and is_classifier(fitted[b]):
+            p = mcnemar(fitted[a].predict(X_te) == y_te, fitted[b].predict(X_te) == y_te).p_value
+        else:
+            p = p_boot
+        shares = (
+            float((d > rope).mean()),
+            float((np.abs(d) <= rope).mean()),
+            float((d < -rope).mean()),
+        )
+        raw.append((a, b, point[a] - point[b], low, high, p, shares))
+    adjusted: Any = holm([r[5] for r in raw]) if raw else []
+    out = []
+    for (a, b, mean, low, high, p, shares), p_holm in zip(raw, adjusted, strict=True):
+        bayes = _Shares(*shares)
+        out.append(
+            PairResult(
+                a,
+                b,
+                mean,
+                low,
+                high,
+                p,
+                float(p_holm),
+                shares[0],
+                shares[1],
+                shares[2],
+                _verdict(a, b, mean, low, high, float(p_holm), bayes, scoring),
+            )
+        )
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class _Shares:
+    """Bootstrap shares read like the Bayesian test's probabilities, for one holdout set."""
+
+    p_a_better: float
+    p_equivalent: float
+    p_b_better: float
 
 
 def _verdict(
