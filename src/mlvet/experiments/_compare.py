@@ -83,7 +83,7 @@ class Comparison:
 
     def __str__(self) -> str:
         lines = [
-            f"compare: {len(self.scores)} models on the same {self.n_splits} splits "
+            f"compare: {len(self.scores)} model{'s' if len(self.scores) != 1 else ''} on the same {self.n_splits} splits "
             f"({self.split_fingerprint[:12]}), {self.scoring}, ROPE ±{self.rope:g}"
         ]
         for name in sorted(self.scores, key=self.mean, reverse=True):
