@@ -8,7 +8,6 @@ import inspect
 import json
 import re
 import subprocess
-import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ from mlvet.ledger import (
     Ledger,
     Tx,
     canonical_json,
+    insert_run,
     now_iso,
     open_ledger,
     read_findings,
@@ -514,24 +514,14 @@ def _record_run(
     """The transform run that produced a version, when its producer is known."""
     if code_ref is None:
         return None
-    run_id = str(uuid.uuid4())
-    now = now_iso()
-    tx.insert(
-        s.runs,
-        {
-            "id": run_id,
-            "kind": "transform",
-            "name": code_ref.get("function") or code_ref.get("step") or "step",
-            "status": "completed",
-            "started_at": now,
-            "ended_at": now,
-            "params_json": canonical_json({"inputs": inputs, "output": output}),
-            "code_ref_json": canonical_json(code_ref),
-            "families": "DC",
-            "parent_id": None,
-        },
+    return insert_run(
+        tx,
+        kind="transform",
+        name=code_ref.get("function") or code_ref.get("step") or "step",
+        families=("DC",),
+        params={"inputs": inputs, "output": output},
+        code_ref=code_ref,
     )
-    return run_id
 
 
 def _is_frame(value: Any) -> bool:

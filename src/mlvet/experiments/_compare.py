@@ -480,12 +480,10 @@ def _record(comparison: Comparison, splits: list[Any], name: str, ledger: Any) -
     from sqlalchemy import select
 
     from mlvet.ledger import _schema as s
-    from mlvet.ledger import open_ledger, write_findings
-    from mlvet.ledger._ledger import now_iso
+    from mlvet.ledger import insert_run, open_ledger, write_findings
 
     led = open_ledger(ledger)
     run_id = str(uuid.uuid4())
-    now = now_iso()
     with led.transaction() as tx:
         earlier = tx.conn.execute(
             select(s.runs.c.id, s.runs.c.params_json, s.splits.c.fingerprint)
@@ -516,26 +514,17 @@ def _record(comparison: Comparison, splits: list[Any], name: str, ledger: Any) -
                 )
                 break
         comparison = replace(comparison, run_id=run_id, findings=tuple(findings))
-        tx.insert(
-            s.runs,
-            {
-                "id": run_id,
-                "kind": "compare",
-                "name": name,
-                "status": "completed",
-                "started_at": now,
-                "ended_at": now,
-                "params_json": canonical_json(
-                    {
-                        "models": sorted(comparison.scores),
-                        "scoring": comparison.scoring,
-                        "data_fingerprint": comparison.data_fingerprint,
-                    }
-                ),
-                "code_ref_json": canonical_json({}),
-                "families": "PE",
-                "parent_id": None,
+        insert_run(
+            tx,
+            kind="compare",
+            name=name,
+            families=("PE",),
+            params={
+                "models": sorted(comparison.scores),
+                "scoring": comparison.scoring,
+                "data_fingerprint": comparison.data_fingerprint,
             },
+            run_id=run_id,
         )
         split_id = tx.insert(
             s.splits,

@@ -66,29 +66,12 @@ def record_run(
     ``checked`` holds the codes of the checks that ran (passed or failed), whose earlier
     open findings on the same data this run supersedes.
     """
-    from mlvet._json import canonical_json
-    from mlvet.ledger import _schema as s
-    from mlvet.ledger import now_iso, open_ledger, write_findings
+    from mlvet.ledger import insert_run, open_ledger, write_findings
 
     led = open_ledger(ledger)
     run_id = str(uuid.uuid4())
-    now = now_iso()
     with led.transaction() as tx:
         _supersede(tx, params, checked)
-        tx.insert(
-            s.runs,
-            {
-                "id": run_id,
-                "kind": KIND,
-                "name": NAME,
-                "status": "completed",
-                "started_at": now,
-                "ended_at": now,
-                "params_json": canonical_json(dict(params)),
-                "code_ref_json": canonical_json({}),
-                "families": "DL",
-                "parent_id": None,
-            },
-        )
+        insert_run(tx, kind=KIND, name=NAME, families=("DL",), params=params, run_id=run_id)
         write_findings(tx, findings, run_id=run_id)
     return run_id

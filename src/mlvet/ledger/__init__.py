@@ -7,6 +7,7 @@ from mlvet.ledger._chain import ChainProblem, VerifyReport
 from mlvet.ledger._findings import read_findings, write_findings
 from mlvet.ledger._ledger import Ledger, Tx, now_iso, open_ledger
 from mlvet.ledger._migrate import current_revision, head_revision, upgrade
+from mlvet.ledger._runs import insert_run
 
 __all__ = [
     "ChainProblem",
@@ -16,6 +17,7 @@ __all__ = [
     "canonical_json",
     "current_revision",
     "head_revision",
+    "insert_run",
     "now_iso",
     "open_ledger",
     "read_findings",

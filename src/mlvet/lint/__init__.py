@@ -447,14 +447,11 @@ def record_lint(report: LintReport, paths: Sequence[str], *, ledger: Any = None)
     the scorecard reflects the code as it is now, and the history stays in the audit log.
     """
     import json
-    import uuid
 
     from sqlalchemy import select
 
-    from mlvet._json import canonical_json
     from mlvet.ledger import _schema as s
-    from mlvet.ledger import open_ledger, write_findings
-    from mlvet.ledger._ledger import now_iso
+    from mlvet.ledger import insert_run, open_ledger, write_findings
 
     if not isinstance(report, LintReport):
         raise InputError(
@@ -463,8 +460,6 @@ def record_lint(report: LintReport, paths: Sequence[str], *, ledger: Any = None)
     if isinstance(paths, str) or not all(isinstance(p, str) for p in paths):
         raise InputError(f"paths must be a list of path strings, got {paths!r}.")
     led = open_ledger(ledger)
-    run_id = str(uuid.uuid4())
-    now = now_iso()
     files = set(report.paths)
     with led.transaction() as tx:
         f = s.findings
@@ -476,20 +471,12 @@ def record_lint(report: LintReport, paths: Sequence[str], *, ledger: Any = None)
         for fid, loc in earlier:
             if json.loads(loc).get("path") in files:
                 tx.update(f, fid, {"status": "superseded"})
-        tx.insert(
-            s.runs,
-            {
-                "id": run_id,
-                "kind": "lint",
-                "name": "mlvet lint",
-                "status": "completed",
-                "started_at": now,
-                "ended_at": now,
-                "params_json": canonical_json({"paths": list(paths), "files": report.files}),
-                "code_ref_json": canonical_json({}),
-                "families": ",".join(LINT_FAMILIES),
-                "parent_id": None,
-            },
+        run_id = insert_run(
+            tx,
+            kind="lint",
+            name="mlvet lint",
+            families=LINT_FAMILIES,
+            params={"paths": list(paths), "files": report.files},
         )
         write_findings(tx, report.findings, run_id=run_id)
     return run_id

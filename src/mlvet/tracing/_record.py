@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import TYPE_CHECKING, Any
-
-from mlvet._json import canonical_json
 
 if TYPE_CHECKING:
     from mlvet.tracing._trace import Trace
@@ -24,12 +21,9 @@ def record_trace(trace: Trace, *, ledger: Any = None) -> str:
     from sqlalchemy import select
 
     from mlvet.ledger import _schema as s
-    from mlvet.ledger import open_ledger, write_findings
-    from mlvet.ledger._ledger import now_iso
+    from mlvet.ledger import insert_run, open_ledger, write_findings
 
     led = open_ledger(ledger)
-    run_id = str(uuid.uuid4())
-    now = now_iso()
     calls = [c.summary() for c in trace.calls[:MAX_CALLS]]
     params = {
         "calls": calls,
@@ -48,20 +42,13 @@ def record_trace(trace: Trace, *, ledger: Any = None) -> str:
         ).all()
         for (finding_id,) in earlier:
             tx.update(f, finding_id, {"status": "superseded"})
-        tx.insert(
-            s.runs,
-            {
-                "id": run_id,
-                "kind": "trace",
-                "name": trace.name,
-                "status": trace.status,
-                "started_at": now,
-                "ended_at": now,
-                "params_json": canonical_json(params),
-                "code_ref_json": canonical_json({}),
-                "families": "DL,GE",
-                "parent_id": None,
-            },
+        run_id = insert_run(
+            tx,
+            kind="trace",
+            name=trace.name,
+            families=("DL", "GE"),
+            params=params,
+            status=trace.status,
         )
         write_findings(tx, trace.findings, run_id=run_id)
     return run_id
