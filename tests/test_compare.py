@@ -113,6 +113,7 @@ def test_failing_folds_are_recorded_not_fatal(recwarn: pytest.WarningsRecorder) 
         ({"scoring": "accuracy", "cv": 5}, "splitter object"),
         ({"scoring": "accuracy", "cv": StratifiedKFold(2)}, "at least 3"),
         ({"scoring": "accuracy", "rope": -1}, "rope"),
+        ({"scoring": "accuracy", "seed": -1}, "seed must be an int"),
     ],
 )
 def test_bad_input_is_named(kwargs: dict[str, object], message: str) -> None:

@@ -14,7 +14,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select, text
 
-from mlvet.exceptions import ConfigError, LedgerNotInitialisedError, LedgerOutdatedError
+from mlvet.exceptions import (
+    ConfigError,
+    LedgerError,
+    LedgerNotInitialisedError,
+    LedgerOutdatedError,
+)
 from mlvet.ledger import Ledger, current_revision, head_revision
 from mlvet.ledger import _schema as s
 from mlvet.ledger._chain import GENESIS, event_hash
@@ -269,3 +274,9 @@ def test_writer_killed_mid_transaction_leaves_no_partial_write(
     with fresh.transaction() as tx:  # and the ledger still takes writes
         tx.event("after.kill", {"ok": True})
     assert fresh.verify().ok
+
+
+def test_a_ledger_folder_that_cannot_be_made_is_a_ledger_error(tmp_path: Path) -> None:
+    (tmp_path / "blocker").write_text("a file, not a folder")
+    with pytest.raises(LedgerError, match="Cannot create the folder"):
+        Ledger(f"sqlite:///{tmp_path}/blocker/ledger.db")

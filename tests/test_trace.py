@@ -443,3 +443,16 @@ def test_declared_validation_rows_are_not_the_test_set() -> None:
     assert t.findings == ()
     with pytest.raises(InputError, match="validation feature rows"):
         mlvet.trace(validation=[X_va, object()])
+
+
+def test_a_ledger_that_cannot_be_opened_fails_before_the_block_runs(tmp_path: Path) -> None:
+    from mlvet.exceptions import LedgerError
+
+    (tmp_path / "blocker").write_text("a file where the ledger's folder should be")
+    ran = []
+    with pytest.raises(LedgerError), mlvet.trace(ledger=f"sqlite:///{tmp_path}/blocker/l.db"):
+        ran.append(1)
+    assert ran == [] and LogisticRegression.__dict__.get("fit") is not None
+    with mlvet.trace(record=False) as t:  # nothing was left active
+        pass
+    assert t.status == "completed"

@@ -23,7 +23,12 @@ import numpy as np
 from mlvet._findings import Finding, Location
 from mlvet._json import canonical_json
 from mlvet.exceptions import InputError
-from mlvet.experiments._stats import bayesian_correlated_ttest, corrected_ttest, holm
+from mlvet.experiments._stats import (
+    bayesian_correlated_ttest,
+    bootstrap_summary,
+    corrected_ttest,
+    holm,
+)
 
 __all__ = ["Comparison", "PairResult", "compare"]
 
@@ -244,6 +249,8 @@ def compare(
 
     models = _candidates(candidates)
     y_arr = _check_data(X, y)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
+        raise InputError(f"seed must be an int in [0, 2**32); got {seed!r}.")
     scorer = _scorer(scoring)
     if not isinstance(rope, (int, float)) or rope < 0:
         raise InputError(f"rope must be a non-negative number; got {rope!r}.")
@@ -409,8 +416,7 @@ def _holdout_pairs(
     for a, b in combinations(ranked, 2):
         d = boot[a] - boot[b]
         d = d[np.isfinite(d)]
-        low, high = (float(v) for v in np.quantile(d, [0.025, 0.975]))
-        p_boot = float(min(1.0, 2 * min((d <= 0).mean(), (d >= 0).mean())))
+        low, high, p_boot = bootstrap_summary(d)
         if is_classifier(fitted[a]) and is_classifier(fitted[b]):
             p = mcnemar(fitted[a].predict(X_te) == y_te, fitted[b].predict(X_te) == y_te).p_value
         else:

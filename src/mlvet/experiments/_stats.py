@@ -221,10 +221,21 @@ def paired_bootstrap(
     draws = draws[np.isfinite(draws)]
     if draws.size == 0:
         raise InputError("The metric was undefined on every bootstrap resample; use more rows.")
+    low, high, p = bootstrap_summary(draws, confidence)
+    return TestResult("paired bootstrap", observed, observed, p, low, high)
+
+
+def bootstrap_summary(draws: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
+    """The percentile interval of bootstrap differences and their two-sided p-value
+    (``2 * min(P(d <= 0), P(d >= 0))``, at most 1).
+
+    >>> bootstrap_summary(np.array([0.1, 0.2, 0.3, -0.1]), 0.5)
+    (0.05, 0.225, 0.5)
+    """
     tail = (1 - confidence) / 2
     low, high = (float(v) for v in np.quantile(draws, [tail, 1 - tail]))
     p = float(min(1.0, 2 * min((draws <= 0).mean(), (draws >= 0).mean())))
-    return TestResult("paired bootstrap", observed, observed, p, low, high)
+    return low, high, p
 
 
 def mcnemar(

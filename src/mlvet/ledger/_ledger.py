@@ -68,7 +68,13 @@ def _sqlite_engine(url: URL) -> Engine:
     database = url.database
     if database and database != ":memory:":
         path = Path(database)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LedgerError(
+                f"Cannot create the folder of the SQLite ledger {path}: {exc.strerror} "
+                f"({exc.filename}). Point --db or MLVET_DB_URL at a writable folder."
+            ) from exc
         ignore = path.parent / ".gitignore"
         if path.parent.name == ".mlvet" and not ignore.exists():
             ignore.write_text("# the mlvet ledger is not source code\n*\n", encoding="utf-8")

@@ -225,6 +225,10 @@ class Trace:
     # -- the context manager -------------------------------------------------------------
     def __enter__(self) -> Trace:
         global _active
+        if self.record:  # a ledger that cannot be opened fails now, not after the block ran
+            from mlvet.ledger import open_ledger
+
+            open_ledger(self.ledger)
         with _active_lock:
             if _active is not None:
                 raise InputError(
