@@ -38,7 +38,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from mlvet.exceptions import InputError
 
@@ -117,6 +116,8 @@ def _t_result(name: str, d: np.ndarray, scale2: float, confidence: float) -> Tes
         return TestResult(name, mean, stat, p, mean, mean, df)
     se = math.sqrt(scale2)
     stat = mean / se
+    from scipy import stats  # imported on use: scipy.stats costs half a second at import
+
     p = float(2 * stats.t.sf(abs(stat), df))
     half = float(stats.t.ppf(0.5 + confidence / 2, df)) * se
     return TestResult(name, mean, float(stat), p, mean - half, mean + half, df)
@@ -176,6 +177,8 @@ def bayesian_correlated_ttest(
         return BayesianResult(
             mean, float(mean > rope), float(inside), float(mean < -rope), float(rope)
         )
+    from scipy import stats
+
     posterior = stats.t(d.size - 1, loc=mean, scale=math.sqrt(scale2))
     p_b = float(posterior.cdf(-rope))
     p_a = float(posterior.sf(rope))
@@ -260,6 +263,8 @@ def mcnemar(
         raise InputError("correct_a and correct_b must be booleans: was each row predicted right?")
     if a.size == 0:
         raise InputError("mcnemar needs at least one row.")
+    from scipy import stats
+
     b = int((a & ~b_).sum())
     c = int((~a & b_).sum())
     diff = float(a.mean() - b_.mean())
