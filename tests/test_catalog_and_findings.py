@@ -208,3 +208,16 @@ def test_config_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert mlvet.get_settings().db_url == "sqlite:///from-env.db"
     with pytest.raises(mlvet.ConfigError, match="valid settings"), mlvet.config_context(nope=1):
         pass
+
+
+def test_importing_mlvet_leaves_the_heavy_libraries_for_later() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, mlvet; "
+        "print(sorted(m for m in ('sklearn', 'scipy.stats', 'imblearn', 'cryptography') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -247,6 +247,8 @@ def test_bad_input_is_named(sqlite_url: str) -> None:
     model = LogisticRegression().fit(X, y)
     with pytest.raises(InputError, match="metric names only"):
         vault.evaluate(model, metrics=[accuracy_score], purpose="x")
+    with pytest.raises(InputError, match="list of metric names"):
+        vault.evaluate(model, metrics={"accuracy": 1}, purpose="x")
     with pytest.raises(InputError, match="Unknown metric 'auc'"):
         vault.evaluate(model, metrics=["auc"], purpose="x")
     with pytest.raises(InputError, match="'r2' is a regression metric"):

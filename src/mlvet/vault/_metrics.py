@@ -15,7 +15,7 @@ percentile bootstrap over rows (seeded, so the same evaluation gives the same in
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,6 +122,11 @@ def check_metrics(metrics: Any, task: str) -> tuple[str, ...]:
     """Validate metric names against the sealed task; names only, never callables."""
     if isinstance(metrics, str):
         metrics = (metrics,)
+    if isinstance(metrics, Mapping):
+        raise InputError(
+            f"metrics must be a list of metric names such as ['accuracy', 'roc_auc']; got a "
+            f"{type(metrics).__name__}."
+        )
     try:
         names = tuple(metrics)
     except TypeError:
