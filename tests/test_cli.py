@@ -165,3 +165,11 @@ def test_demo_tells_chapters_one_to_three(tmp_path: Path) -> None:
     (info,) = mlvet.vaults(ledger=url)
     assert info.final_spent == 1 and info.n_rows == 15_000
     assert card["DL"] == "violated" and card["GE"] == "at risk"
+
+
+def test_error_messages_are_not_broken_across_lines(tmp_path: Path, sqlite_url: str) -> None:
+    long_path = tmp_path / ("d" * 120) / "file.xlsx"
+    bad = runner.invoke(
+        app, ["catalog", "register", str(long_path), "--name", "f", "--db", sqlite_url]
+    )
+    assert bad.exit_code == 2 and f"error: {long_path} is not a file." in bad.output

@@ -31,7 +31,7 @@ from mlvet.report import render
 __all__ = ["app", "main"]
 
 console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # errors are never broken mid-line
 
 
 class _Group(typer.core.TyperGroup):
