@@ -1,4 +1,4 @@
-"""Regenerate the console blocks of the run-time rule pages (trace, vault and compare codes).
+"""Regenerate the console blocks of the run-time rule pages (trace, vault, compare, tune, ablate and diff codes).
 
     .venv/bin/python scripts/refresh_runtime_rule_examples.py [CODE ...]
 
@@ -42,7 +42,7 @@ def refresh(code: str) -> None:
 
 if __name__ == "__main__":
     wanted = sys.argv[1:] or [
-        r.code for r in catalog.rules() if r.guard in {"trace", "vault", "compare"}
+        r.code for r in catalog.rules() if r.guard in {"trace", "vault", "compare", "tune", "ablate", "diff"}
     ]
     for code in wanted:
         refresh(code)

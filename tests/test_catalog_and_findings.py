@@ -187,8 +187,20 @@ def test_public_surface_is_pinned() -> None:
         "trace",
         "vaults",
         # honest experiments
+        "Ablation",
+        "Categorical",
         "Comparison",
+        "Defaults",
+        "Features",
+        "Int",
+        "LogUniform",
+        "RunDiff",
+        "TuneResult",
+        "Uniform",
+        "ablate",
         "compare",
+        "diff",
+        "tune",
     }
     assert set(mlvet.__all__) == expected
     for name in expected:

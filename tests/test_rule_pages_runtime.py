@@ -16,7 +16,11 @@ from mlvet import catalog
 from mlvet.ledger import Ledger, read_findings
 from mlvet.tracing import Trace
 
-RUNTIME = [r.code for r in catalog.rules() if r.guard in {"trace", "vault", "compare"}]
+RUNTIME = [
+    r.code
+    for r in catalog.rules()
+    if r.guard in {"trace", "vault", "compare", "tune", "ablate", "diff"}
+]
 
 
 def block(page: str, heading: str) -> str:

@@ -456,3 +456,28 @@ def test_a_ledger_that_cannot_be_opened_fails_before_the_block_runs(tmp_path: Pa
     with mlvet.trace(record=False) as t:  # nothing was left active
         pass
     assert t.status == "completed"
+
+
+def test_lazy_import_proxies_in_loaded_modules_do_not_break_the_trace() -> None:
+    """Optuna keeps lazy-import proxies in its modules' namespaces; looking an attribute up
+    on one imports its module (here: one that is not installed). The trace must not."""
+    import sys
+    import types
+
+    import optuna  # noqa: F401  (its samplers hold such proxies)
+
+    class Proxy:
+        def __getattr__(self, name: str) -> object:
+            raise ModuleNotFoundError("No module named 'not_installed'")
+
+    holder = types.ModuleType("mlvet_test_lazy_holder")
+    holder.cmaes = Proxy()  # type: ignore[attr-defined]
+    sys.modules[holder.__name__] = holder
+    try:
+        X = np.random.default_rng(0).normal(size=(60, 3))
+        y = (X[:, 0] > 0).astype(int)
+        with mlvet.trace(record=False) as t:
+            LogisticRegression().fit(X[:40], y[:40]).score(X[40:], y[40:])
+        assert t.findings == ()
+    finally:
+        del sys.modules[holder.__name__]

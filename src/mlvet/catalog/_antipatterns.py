@@ -111,7 +111,12 @@ ANTIPATTERNS: tuple[Antipattern, ...] = (
         ),
         consequence="Irreproducible results and an unknown optimism from picking the best trial.",
         guard="tune",
-        coverage="static lint (mlvet lint): unseeded searches and estimators, unrecorded hand-written searches, grid-search design",
+        coverage=(
+            "static lint (mlvet lint): unseeded searches and estimators, unrecorded hand-written "
+            "searches, grid-search design; mlvet.tune: seeded, recorded searches (every trial, "
+            "space, seed, splits), best values at a range's edge, failed trials, tuning that "
+            "does not beat the defaults"
+        ),
         kinds=(
             Kind("unrecorded", "a search whose space, trials or budget are not recorded"),
             Kind("unseeded", "a search or stochastic estimator with no fixed seed"),
@@ -132,7 +137,7 @@ ANTIPATTERNS: tuple[Antipattern, ...] = (
             "static lint (mlvet lint): models compared on different splits or preprocessing, "
             "single-split comparisons; mlvet.compare: identical fingerprinted splits, "
             "baselines, corrected tests, comparisons recorded on other splits or data, "
-            "winners not shown better"
+            "winners not shown better, candidates with unequal preprocessing"
         ),
         kinds=(
             Kind("unequal-pipelines", "candidates compared on different splits, data or steps"),
@@ -150,6 +155,10 @@ ANTIPATTERNS: tuple[Antipattern, ...] = (
         ),
         consequence="Effort spent on the component that does not matter.",
         guard="ablate and diff",
+        coverage=(
+            "mlvet.ablate: LOCO and Shapley credit over steps, feature groups and tuned "
+            "hyperparameters on identical splits; mlvet diff: what changed between two runs"
+        ),
         kinds=(
             Kind("misattributed-gain", "most of the gain comes from another component"),
             Kind("confounded-change", "several factors changed between runs, one is credited"),

@@ -39,7 +39,8 @@ class Rule:
     message: str
     fix: str
     guard: str = "lint"
-    """Which guard reports the code: ``lint``, ``check_split``, ``trace``, ``vault``, ``catalog``, ``audit``."""
+    """Which guard reports the code: ``lint``, ``check_split``, ``trace``, ``vault``, ``compare``,
+    ``tune``, ``ablate``, ``diff``, ``catalog``, ``audit``."""
 
     @property
     def family(self) -> str:
@@ -322,6 +323,33 @@ RULES: tuple[Rule, ...] = (
         "A grid search over several numeric parameters; a random search of the same budget covers each parameter more densely.",
         "Use RandomizedSearchCV (or mlvet.tune) with distributions and the same number of trials.",
     ),
+    Rule(
+        "TC201",
+        "best-at-range-edge",
+        "search-design",
+        Severity.WARNING,
+        "The best value of a searched parameter sits at the edge of its range, so the optimum may lie outside the space.",
+        "Widen the range past that edge (on a log scale for rates and penalties) and search again.",
+        guard="tune",
+    ),
+    Rule(
+        "TC202",
+        "failed-trials",
+        "unrecorded",
+        Severity.WARNING,
+        "Some trials of a search failed on some or all folds, so part of the space was not searched.",
+        "Read the recorded tracebacks; fix the failing region or shrink the space, and rerun with the same seed.",
+        guard="tune",
+    ),
+    Rule(
+        "TC203",
+        "tuning-not-better-than-default",
+        "search-design",
+        Severity.INFO,
+        "The tuned parameters are not shown to beat the estimator's defaults on the same splits.",
+        "Report the defaults (or the simpler model) unless a larger search or more data shows a real gain.",
+        guard="tune",
+    ),
     # --- PE: Perceived Empirical SuperioriTy -------------------------------------------
     Rule(
         "PE101",
@@ -374,6 +402,34 @@ RULES: tuple[Rule, ...] = (
         "Models are compared without a dummy or a simple baseline on the same splits.",
         "Keep baseline='auto' so that a dummy and a linear model are scored on the same splits.",
         guard="compare",
+    ),
+    Rule(
+        "PE204",
+        "candidates-differ-in-preprocessing",
+        "unequal-pipelines",
+        Severity.INFO,
+        "The compared candidates differ in their preprocessing as well as their model, so the difference credits both together.",
+        "Give every candidate the same preprocessing steps, or use mlvet.ablate to separate the two.",
+        guard="compare",
+    ),
+    # --- CA: Bad Credit Assignment ------------------------------------------------------
+    Rule(
+        "CA201",
+        "credit-elsewhere",
+        "misattributed-gain",
+        Severity.WARNING,
+        "The component named as the improvement earns less of the gain than another component in an ablation.",
+        "Credit the gain to the components the ablation names, or show the named one's effect in its own ablation.",
+        guard="ablate",
+    ),
+    Rule(
+        "CA202",
+        "several-changes-one-credited",
+        "confounded-change",
+        Severity.WARNING,
+        "Between two runs several factors changed (data, features, preprocessing, parameters, code) but one is credited with the difference.",
+        "Change one factor at a time, or run mlvet.ablate over the changed factors before crediting one.",
+        guard="diff",
     ),
     # --- MV: files mlvet could not analyse -----------------------------------------------
     Rule(

@@ -24,7 +24,7 @@ from mlvet._findings import Finding
 from mlvet._scorecard import scorecard, scorecard_json
 from mlvet._version import __version__
 from mlvet.catalog import Severity, get_antipattern, rule_page, rules
-from mlvet.exceptions import MlvetError
+from mlvet.exceptions import InputError, MlvetError
 from mlvet.ledger import Ledger, read_findings, upgrade
 from mlvet.report import render
 
@@ -758,6 +758,146 @@ def scorecard_table(rows: list[Any]) -> Table:
             escape(r.note),
         )
     return table
+
+
+# --- experiments ----------------------------------------------------------------------
+@app.command("runs")
+def runs_cmd(
+    db: DbOpt = None,
+    kind: Annotated[
+        str | None, typer.Option(help="Only runs of this kind: tune, compare, ablate, lint...")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="How many, newest first.")] = 50,
+    fmt: FormatOpt = TextOrJson.text,
+) -> None:
+    """Recorded runs, newest first: the ids that `mlvet diff` and `mlvet trials` take."""
+    from sqlalchemy import select
+
+    from mlvet.ledger import _schema as s
+
+    with _ledger(db).connect() as conn:
+        q = select(s.runs).order_by(s.runs.c.started_at.desc(), s.runs.c.id).limit(limit)
+        if kind:
+            q = q.where(s.runs.c.kind == kind)
+        rows = [dict(r) for r in conn.execute(q).mappings()]
+    if fmt == "json":
+        keys = ("id", "kind", "name", "status", "started_at", "families")
+        typer.echo(json.dumps([{k: r[k] for k in keys} for r in rows], indent=2))
+        return
+    table = Table("run", "kind", "name", "status", "started", title="runs")
+    for r in rows:
+        table.add_row(r["id"][:8], r["kind"], escape(r["name"]), r["status"], r["started_at"][:19])
+    console.print(table)
+
+
+@app.command("trials")
+def trials_cmd(
+    run: Annotated[str, typer.Argument(help="A tune run: id, id prefix or name.")],
+    db: DbOpt = None,
+    fmt: FormatOpt = TextOrJson.text,
+) -> None:
+    """Every trial of a recorded search: parameters, fold scores, status, errors."""
+    from sqlalchemy import select
+
+    from mlvet.experiments._diff import resolve_run
+    from mlvet.ledger import _schema as s
+
+    with _ledger(db).connect() as conn:
+        found = resolve_run(conn, run)
+        if found["kind"] != "tune":
+            raise InputError(
+                f"Run {found['id'][:8]} is a {found['kind']} run, not a search (tune)."
+            )
+        rows = [
+            dict(r)
+            for r in conn.execute(
+                select(s.trials)
+                .where(s.trials.c.run_id == found["id"])
+                .order_by(s.trials.c.trial_index)
+            ).mappings()
+        ]
+        search = (
+            conn.execute(select(s.searches).where(s.searches.c.run_id == found["id"]))
+            .mappings()
+            .first()
+        )
+    spec = json.loads(search["spec_json"]) if search else {}
+    summary = json.loads(search["result_json"]) if search and search["result_json"] else {}
+    trials = [
+        {
+            "trial": r["trial_index"],
+            "status": r["status"],
+            "params": json.loads(r["params_json"]),
+            "folds": json.loads(r["scores_json"]).get("folds", [])
+            if r["scores_json"] != "[]"
+            else [],
+            "seed": r["seed"],
+            "duration_s": r["duration_s"],
+            "worker": r["worker"],
+            "error": r["error"],
+        }
+        for r in rows
+    ]
+    if fmt == "json":
+        typer.echo(
+            json.dumps(
+                {"run": found["id"], "spec": spec, "summary": summary, "trials": trials}, indent=2
+            )
+        )
+        return
+    best = summary.get("best_index")
+    title = (
+        f"{found['name']} ({found['id'][:8]}): {spec.get('sampler', '?')} sampler, seed "
+        f"{spec.get('seed', '?')}, {spec.get('scoring', '?')}"
+    )
+    names = sorted(spec.get("space", {}))
+    table = Table("trial", *names, "mean", "folds ok", "status", title=escape(title))
+    for t in trials:
+        folds = [v for v in t["folds"] if v is not None]
+        mean = f"{sum(folds) / len(folds):.4f}" if folds else "-"
+        label = "default" if t["trial"] == -1 else str(t["trial"])
+        if t["trial"] == best:
+            label += " *"
+        table.add_row(
+            label,
+            *(escape(str(t["params"].get(n, "(default)"))) for n in names),
+            mean,
+            f"{len(folds)}/{len(t['folds']) or '-'}",
+            t["status"],
+        )
+    console.print(table)
+    failed = [t for t in trials if t["error"]]
+    if failed:
+        last = failed[0]["error"].strip().splitlines()[-1]
+        console.print(f"{len(failed)} trial(s) failed; first error: {escape(last)}")
+
+
+@app.command("diff")
+def diff_cmd(
+    run_a: Annotated[str, typer.Argument(help="The earlier run: id, id prefix or name.")],
+    run_b: Annotated[str, typer.Argument(help="The later run: id, id prefix or name.")],
+    credited: Annotated[
+        str | None,
+        typer.Option(
+            help="The factor a report credits with the difference: data, features, "
+            "preprocessing, model, parameters, splits, code or settings."
+        ),
+    ] = None,
+    db: DbOpt = None,
+    fmt: FormatOpt = TextOrJson.text,
+    exit_zero: ExitZero = False,
+) -> None:
+    """What changed between two runs; exit 1 when a credited factor did not change alone (CA202)."""
+    from mlvet.experiments import diff
+
+    result = diff(run_a, run_b, credited=credited, ledger=_ledger(db))
+    if fmt == "json":
+        typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
+    else:
+        console.print(escape(str(result)), highlight=False)
+        for f in result.findings:
+            console.print(f"[yellow]{f.code}[/yellow] {escape(f.message)}")
+    _exit_for(bool(result.findings), exit_zero)
 
 
 # --- demo -----------------------------------------------------------------------------

@@ -7,7 +7,6 @@ import hashlib
 import inspect
 import json
 import re
-import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +17,7 @@ import pandera.pandas as pdv
 from sqlalchemy import Connection, Integer, func, select
 
 from mlvet._findings import Finding, Location
+from mlvet._git import git
 from mlvet.catalog import Severity
 from mlvet.data._fingerprint import fingerprint_table
 from mlvet.data._frames import Frame, as_frame, frame_columns
@@ -107,14 +107,6 @@ def parse_ref(ref: str) -> tuple[str, int | None]:
 
 
 # --- code references ------------------------------------------------------------------
-def _git(args: list[str], cwd: Path) -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10, check=True
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip()
 
 
 def code_reference(obj: Any) -> dict[str, Any]:
@@ -140,11 +132,11 @@ def code_reference(obj: Any) -> dict[str, Any]:
         ref["line"] = inspect.getsourcelines(target)[1]
     except (OSError, TypeError):
         return ref  # built-ins, lambdas typed in a REPL
-    root = _git(["rev-parse", "--show-toplevel"], path.parent)
+    root = git(["rev-parse", "--show-toplevel"], path.parent)
     if root:
         ref["file"] = str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
-        ref["git_commit"] = _git(["rev-parse", "HEAD"], path.parent)
-        status = _git(["status", "--porcelain", "--", str(path)], path.parent)
+        ref["git_commit"] = git(["rev-parse", "HEAD"], path.parent)
+        status = git(["status", "--porcelain", "--", str(path)], path.parent)
         ref["git_dirty"] = bool(status)
     else:
         ref["file"] = str(path)

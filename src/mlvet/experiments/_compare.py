@@ -11,7 +11,6 @@ in words.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +22,18 @@ import numpy as np
 from mlvet._findings import Finding, Location
 from mlvet._json import canonical_json
 from mlvet.exceptions import InputError
+from mlvet.experiments._common import (
+    caller_code_ref,
+    check_data,
+    check_seed,
+    data_fingerprint,
+    describe_estimator,
+    feature_names,
+    get_scorer_checked,
+    insert_splits,
+    split_fingerprint,
+    split_list,
+)
 from mlvet.experiments._stats import (
     bayesian_correlated_ttest,
     bootstrap_summary,
@@ -165,59 +176,6 @@ def _baselines(y: np.ndarray, classification: bool) -> dict[str, Any]:
     return {DUMMY: DummyRegressor(), LINEAR: make_pipeline(StandardScaler(), Ridge())}
 
 
-def _split_list(cv: Any, X: Any, y: np.ndarray, classification: bool, seed: int) -> list[Any]:
-    from sklearn.model_selection import RepeatedKFold, RepeatedStratifiedKFold
-
-    if cv is None:
-        maker = RepeatedStratifiedKFold if classification else RepeatedKFold
-        cv = maker(n_splits=5, n_repeats=5, random_state=seed)
-    if isinstance(cv, int) or not hasattr(cv, "split"):
-        raise InputError(
-            "cv must be a splitter object (e.g. RepeatedStratifiedKFold(n_splits=5, "
-            f"n_repeats=5, random_state=0)); got {cv!r}. An int would hide the seed."
-        )
-    splits = [(np.asarray(tr), np.asarray(te)) for tr, te in cv.split(X, y)]
-    if len(splits) == 2 or not splits:
-        raise InputError(
-            f"cv gives {len(splits)} split(s); a corrected test needs at least 3 (5 x 5 "
-            "repeated k-fold is a good default), or exactly one holdout split (McNemar and "
-            "a paired bootstrap), e.g. ShuffleSplit(n_splits=1, test_size=0.25, random_state=0)."
-        )
-    return splits
-
-
-def _fingerprint(splits: list[Any]) -> str:
-    digest = hashlib.sha256(b"mlvet-splits-v1")
-    for train, test in splits:
-        digest.update(np.asarray(train, dtype=np.int64).tobytes() + b"|")
-        digest.update(np.asarray(test, dtype=np.int64).tobytes() + b"/")
-    return digest.hexdigest()
-
-
-def _check_data(X: Any, y: Any) -> np.ndarray:
-    n_x = len(X) if hasattr(X, "__len__") else None
-    y_arr = np.asarray(y)
-    if y_arr.ndim != 1:
-        raise InputError(f"y must be one-dimensional; got shape {y_arr.shape}.")
-    if n_x != len(y_arr):
-        raise InputError(f"X has {n_x} rows but y has {len(y_arr)}; pass one label per row.")
-    if len(y_arr) < 10:
-        raise InputError(f"compare needs at least 10 rows to cross-validate; got {len(y_arr)}.")
-    return y_arr
-
-
-def _scorer(scoring: Any) -> Any:
-    from sklearn.metrics import get_scorer, get_scorer_names
-
-    if not isinstance(scoring, str):
-        raise InputError(f"scoring must be a scorer name such as 'roc_auc'; got {scoring!r}.")
-    if scoring not in get_scorer_names():
-        raise InputError(
-            f"Unknown scoring {scoring!r}; valid names are {sorted(get_scorer_names())}."
-        )
-    return get_scorer(scoring)
-
-
 def compare(
     candidates: Any,
     X: Any,
@@ -248,10 +206,9 @@ def compare(
     from sklearn.model_selection import cross_validate
 
     models = _candidates(candidates)
-    y_arr = _check_data(X, y)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**32:
-        raise InputError(f"seed must be an int in [0, 2**32); got {seed!r}.")
-    scorer = _scorer(scoring)
+    y_arr = check_data(X, y)
+    check_seed(seed)
+    scorer = get_scorer_checked(scoring)
     if not isinstance(rope, (int, float)) or rope < 0:
         raise InputError(f"rope must be a non-negative number; got {rope!r}.")
     classification = any(is_classifier(m) for m in models.values())
@@ -260,8 +217,8 @@ def compare(
             models.setdefault(key, est)
     elif baseline is not False:
         raise InputError(f"baseline must be 'auto' or False; got {baseline!r}.")
-    splits = _split_list(cv, X, y_arr, classification, seed)
-    fingerprint = _fingerprint(splits)
+    splits = split_list(cv, X, y_arr, classification, seed)
+    fingerprint = split_fingerprint(splits)
     scores: dict[str, list[float]] = {}
     failures: dict[str, list[str]] = {}
     for key, est in models.items():
@@ -278,6 +235,9 @@ def compare(
     else:
         pairs = _pairs(scores, splits, rope, scoring)
     findings = _findings(scores, pairs, name, baseline is not False)
+    findings += _unequal_preprocessing(
+        {k: m for k, m in models.items() if k not in (DUMMY, LINEAR)}, name
+    )
     comparison = Comparison(
         scoring,
         scores,
@@ -287,24 +247,33 @@ def compare(
         float(rope),
         failures,
         findings=findings,
-        data_fingerprint=_data_fingerprint(X, y_arr),
+        data_fingerprint=data_fingerprint(X, y_arr),
     )
     if record or ledger is not None:
-        comparison = _record(comparison, splits, name, ledger)
+        comparison = _record(comparison, splits, name, ledger, models, X)
     return comparison
 
 
-def _data_fingerprint(X: Any, y: np.ndarray) -> str:
-    """A digest of the rows and labels in order (the splits index into this order)."""
-    from mlvet.tracing import row_hashes
+def preprocessing(estimator: Any) -> tuple[str, ...]:
+    """The classes of a pipeline's steps before its final estimator (() for a bare model)."""
+    steps = [st["class"].rsplit(".", 1)[-1] for st in describe_estimator(estimator)["steps"]]
+    return tuple(steps[:-1])
 
-    digest = hashlib.sha256(b"mlvet-compare-data-v1")
-    try:
-        digest.update(row_hashes(X).tobytes())
-    except Exception:  # an X the hasher cannot read: the labels still identify the order
-        digest.update(b"?")
-    digest.update(row_hashes(y).tobytes())
-    return digest.hexdigest()
+
+def _unequal_preprocessing(models: dict[str, Any], name: str) -> tuple[Finding, ...]:
+    seen = {key: preprocessing(m) for key, m in models.items()}
+    if len(set(seen.values())) < 2:
+        return ()
+    shown = "; ".join(f"{k}: {' + '.join(v) or 'none'}" for k, v in seen.items())
+    return (
+        Finding.of(
+            "PE204",
+            f"The candidates of {name!r} differ in preprocessing as well as model ({shown}); "
+            "a difference between them credits both together.",
+            location=Location(dataset=f"compare:{name}"),
+            evidence={"preprocessing": {k: list(v) for k, v in seen.items()}},
+        ),
+    )
 
 
 def _findings(
@@ -477,7 +446,14 @@ def _verdict(
     )
 
 
-def _record(comparison: Comparison, splits: list[Any], name: str, ledger: Any) -> Comparison:
+def _record(
+    comparison: Comparison,
+    splits: list[Any],
+    name: str,
+    ledger: Any,
+    models: dict[str, Any],
+    X: Any,
+) -> Comparison:
     """Write the run, its splits, the comparison and the findings; PE201 when an earlier
     comparison of the same name used other splits or other data."""
     import json
@@ -529,22 +505,13 @@ def _record(comparison: Comparison, splits: list[Any], name: str, ledger: Any) -
                 "models": sorted(comparison.scores),
                 "scoring": comparison.scoring,
                 "data_fingerprint": comparison.data_fingerprint,
+                "candidates": {k: describe_estimator(m) for k, m in models.items()},
+                "features": feature_names(X),
             },
+            code_ref=caller_code_ref(),
             run_id=run_id,
         )
-        split_id = tx.insert(
-            s.splits,
-            {
-                "run_id": run_id,
-                "dataset_version_id": None,
-                "method": "cross-validation",
-                "fingerprint": comparison.split_fingerprint,
-                "params_json": canonical_json(
-                    {"n_splits": len(splits), "sizes": [[len(a), len(b)] for a, b in splits]}
-                ),
-                "indices_uri": None,
-            },
-        )
+        split_id = insert_splits(tx, run_id, comparison.split_fingerprint, splits)
         best = comparison.best
         verdict = "\n".join(p.verdict for p in comparison.pairs if best in (p.a, p.b))
         tx.insert(

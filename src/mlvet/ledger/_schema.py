@@ -204,6 +204,20 @@ trials = Table(
     UniqueConstraint("run_id", "trial_index"),
 )
 
+searches = Table(
+    "searches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", ID, ForeignKey("runs.id"), nullable=False),
+    Column("split_id", Integer, ForeignKey("splits.id"), nullable=True),
+    Column("spec_hash", String(64), nullable=False),
+    Column("spec_json", Text, nullable=False),
+    Column("result_json", Text, nullable=True),
+    *_audit_cols(),
+    UniqueConstraint("run_id"),
+    Index(None, "spec_hash"),
+)
+
 comparisons = Table(
     "comparisons",
     metadata,

@@ -388,7 +388,7 @@ class Trace:
             except TypeError:
                 continue
             for name, value in items:
-                if getattr(value, "__mlvet_tracer__", None) is self:
+                if _tracer_of(value) is self:
                     with contextlib.suppress(AttributeError, TypeError):
                         setattr(module, name, value.__mlvet_traced__)
 
@@ -947,3 +947,11 @@ def trace(
 def active_trace() -> Trace | None:
     """The trace currently recording, if any."""
     return _active
+
+
+def _tracer_of(value: Any) -> Any:
+    """The trace a wrapper belongs to; None for anything else, including lazy-import
+    proxies (Optuna's) whose attribute lookup imports, or fails to import, a module."""
+    if not inspect.isfunction(value):
+        return None
+    return getattr(value, "__mlvet_tracer__", None)
