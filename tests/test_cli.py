@@ -117,7 +117,7 @@ def test_db_upgrade_creates_a_postgres_ledger(pg_url: str) -> None:
 
 
 @pytest.mark.slow
-def test_demo_tells_chapters_one_to_three(tmp_path: Path) -> None:
+def test_demo_tells_chapters_one_to_four(tmp_path: Path) -> None:
     out = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo")], terminal_width=160)
     assert out.exit_code == 0, out.output
     assert "QUARANTINED" in out.output and "DC202" in out.output and "verified" in out.output
@@ -131,7 +131,7 @@ def test_demo_tells_chapters_one_to_three(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'demo' / 'ledger.db'}"
     assert mlvet.open_ledger(url).verify().ok
     card = {r.family: r.status for r in mlvet.scorecard(ledger=url)}
-    assert card["DC"] == "guarded" and card["CA"] == "not checked"
+    assert card["DC"] == "guarded" and card["CW"] == "not checked"
     # chapter 2: the leaky draft is caught, its fixed twin is clean and supersedes it
     for code in ("DL141", "DL142", "DL101", "DL131", "GE101"):
         assert code in out.output
@@ -165,6 +165,24 @@ def test_demo_tells_chapters_one_to_three(tmp_path: Path) -> None:
     (info,) = mlvet.vaults(ledger=url)
     assert info.final_spent == 1 and info.n_rows == 15_000
     assert card["DL"] == "violated" and card["GE"] == "at risk"
+    # chapter 4: a recorded search, a comparison with baselines, an ablation's credit
+    with led.connect() as conn:
+        search = conn.execute(select(s.runs).where(s.runs.c.kind == "tune")).mappings().one()
+        trials = conn.execute(select(s.trials).where(s.trials.c.run_id == search["id"])).all()
+        ablation = conn.execute(select(s.ablations)).mappings().one()
+    assert search["name"] == "fails-gbm-search" and search["status"] == "completed"
+    assert len(trials) == 13  # twelve trials and the defaults
+    credits = {c["name"]: c["shapley"] for c in json.loads(ablation["result_json"])["credits"]}
+    assert credits["tuning"] < min(v for k, v in credits.items() if k != "tuning")
+    assert "CA201 'tuning' is credited with the improvement" in flat
+    assert "gbm tuned is not shown to beat gbm defaults" in flat
+    assert "baseline: linear" in out.output
+    assert (tmp_path / "demo" / "tuning.png").exists() and (
+        tmp_path / "demo" / "credit.png"
+    ).exists()
+    assert card["CA"] == "at risk" and card["TC"] != "not checked" and card["PE"] != "not checked"
+    shown = runner.invoke(app, ["trials", "fails-gbm-search", "--db", url], terminal_width=200)
+    assert shown.exit_code == 0 and "default" in shown.output and shown.output.count(" 5/5 ") == 13
 
 
 def test_error_messages_are_not_broken_across_lines(tmp_path: Path, sqlite_url: str) -> None:

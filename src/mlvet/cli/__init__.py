@@ -851,7 +851,11 @@ def trials_cmd(
         f"{spec.get('seed', '?')}, {spec.get('scoring', '?')}"
     )
     names = sorted(spec.get("space", {}))
-    table = Table("trial", *names, "mean", "folds ok", "status", title=escape(title))
+    table = Table("trial", *names, "mean", "folds", "status", title=escape(title))
+    for column in table.columns:  # long parameter names wrap instead of being cut off
+        column.overflow = "fold"
+    for column in (table.columns[0], *table.columns[-3:]):
+        column.no_wrap = True
     for t in trials:
         folds = [v for v in t["folds"] if v is not None]
         mean = f"{sum(folds) / len(folds):.4f}" if folds else "-"
@@ -860,7 +864,7 @@ def trials_cmd(
             label += " *"
         table.add_row(
             label,
-            *(escape(str(t["params"].get(n, "(default)"))) for n in names),
+            *(_param_cell(t["params"], n) for n in names),
             mean,
             f"{len(folds)}/{len(t['folds']) or '-'}",
             t["status"],
@@ -870,6 +874,13 @@ def trials_cmd(
     if failed:
         last = failed[0]["error"].strip().splitlines()[-1]
         console.print(f"{len(failed)} trial(s) failed; first error: {escape(last)}")
+
+
+def _param_cell(params: dict[str, Any], name: str) -> str:
+    if name not in params:
+        return "-"  # the estimator's own value (trial -1)
+    value = params[name]
+    return f"{value:.4g}" if isinstance(value, float) else escape(str(value))
 
 
 @app.command("diff")

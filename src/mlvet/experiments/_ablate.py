@@ -122,23 +122,51 @@ class Ablation:
         rows = sorted((c.to_dict() for c in self.credits), key=lambda r: -r["shapley"])
         return pd.DataFrame(rows).set_index("name")
 
-    def __str__(self) -> str:
-        lines = [
+    def _header(self) -> str:
+        return (
             f"ablate: {len(self.credits)} components, {self.n_configs} configurations on the same "
-            f"{self.n_splits} splits ({self.split_fingerprint[:12]}), {self.scoring}, {self.method}",
-            f"  all components {self.full_score:.4f}; none {self.empty_score:.4f}; "
-            f"gain {self.full_score - self.empty_score:+.4f}",
-            f"  {'component':<26} {'LOCO':>8} {'95% interval':>19} {'Shapley':>8} "
-            f"{'95% interval':>19} {'share':>6}",
-        ]
+            f"{self.n_splits} splits ({self.split_fingerprint[:12]}), {self.scoring}, {self.method}; "
+            f"all components {self.full_score:.4f}, none {self.empty_score:.4f}, "
+            f"gain {self.full_score - self.empty_score:+.4f}"
+        )
+
+    def _rows(self) -> list[list[str]]:
+        rows = []
         for c in sorted(self.credits, key=lambda c: -c.shapley):
-            mark = "  <- credited" if c.name == self.credited else ""
-            lines.append(
-                f"  {c.name:<26} {c.loco:+8.4f} [{c.loco_low:+.4f}, {c.loco_high:+.4f}] "
-                f"{c.shapley:+8.4f} [{c.shapley_low:+.4f}, {c.shapley_high:+.4f}] "
-                f"{c.share:6.0%}{mark}"
+            rows.append(
+                [
+                    c.name + ("  <- credited" if c.name == self.credited else ""),
+                    f"{c.loco:+.4f}",
+                    f"[{c.loco_low:+.4f}, {c.loco_high:+.4f}]",
+                    f"{c.shapley:+.4f}",
+                    f"[{c.shapley_low:+.4f}, {c.shapley_high:+.4f}]",
+                    _pct(c.share),
+                ]
             )
+        return rows
+
+    def __str__(self) -> str:
+        head = ["component", "LOCO", "95% interval", "Shapley", "95% interval", "share"]
+        rows = [head, *self._rows()]
+        widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+        lines = [self._header()]
+        for r in rows:
+            cells = [r[0].ljust(widths[0])] + [
+                v.rjust(w) for v, w in zip(r[1:], widths[1:], strict=True)
+            ]
+            lines.append("  " + "  ".join(cells))
         return "\n".join(lines)
+
+    def rich_table(self) -> Any:
+        """The credit table as a ``rich.table.Table``."""
+        from rich.table import Table
+
+        table = Table(title=self._header())
+        for col in ("component", "LOCO", "95% interval", "Shapley", "95% interval", "share"):
+            table.add_column(col, justify="left" if col == "component" else "right")
+        for row in self._rows():
+            table.add_row(*row)
+        return table
 
     def to_dict(self) -> dict[str, Any]:
         return {
