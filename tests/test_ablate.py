@@ -213,3 +213,65 @@ def test_bad_components_are_refused_with_what_exists() -> None:
         ablate(
             pipe, X, y, components=["standardscaler"], scoring="roc_auc", cv=KFold(2), record=False
         )
+
+
+def test_columns_defaults_and_final_steps_are_checked() -> None:
+    import polars as pl
+    from sklearn.feature_selection import SelectKBest
+    from sklearn.pipeline import Pipeline
+
+    X, y = _frame(160, seed=4)
+    pipe = Pipeline(
+        [("sc", StandardScaler()), ("sel", SelectKBest(k=2)), ("clf", LogisticRegression(C=0.1))]
+    )
+    with pytest.raises(InputError, match="both components"):
+        ablate(
+            pipe,
+            X,
+            y,
+            components={"tuned": Defaults("sel"), "sel": "sel"},
+            scoring="roc_auc",
+            cv=CV,
+            record=False,
+        )
+    with pytest.raises(InputError, match="final estimator"):
+        ablate(pipe, X, y, components=["sc", "clf"], scoring="roc_auc", cv=CV, record=False)
+    with pytest.raises(InputError, match="Write Features\\(\\['rate'\\]\\)"):
+        ablate(
+            pipe, X, y, components={"f": Features("rate")}, scoring="roc_auc", cv=CV, record=False
+        )
+    with pytest.raises(InputError, match="names no step"):
+        ablate(
+            pipe, X, y, components={"d": Defaults("clf__C")}, scoring="roc_auc", cv=CV, record=False
+        )
+    # the tuned C and k are reset to LogisticRegression's and SelectKBest's defaults
+    reset = ablate(
+        pipe,
+        X,
+        y,
+        components={"C": Defaults("clf"), "k": Defaults("sel")},
+        scoring="roc_auc",
+        cv=CV,
+        record=False,
+    )
+    assert reset.failures == {}
+    by_position = ablate(
+        LogisticRegression(),
+        pd.DataFrame(X.to_numpy()),
+        y,
+        components={"g": Features([0, 1])},
+        scoring="roc_auc",
+        cv=CV,
+        record=False,
+    )
+    as_polars = ablate(
+        LogisticRegression(),
+        pl.from_pandas(X),
+        y,
+        components={"g": Features(["amount", "rate"])},
+        scoring="roc_auc",
+        cv=CV,
+        record=False,
+    )
+    assert by_position.credit("g").shapley == pytest.approx(as_polars.credit("g").shapley)
+    assert json.dumps(as_polars.to_dict(), allow_nan=False)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -170,3 +171,14 @@ def test_cli_runs_trials_and_diff(sqlite_url: str) -> None:
     bad = runner.invoke(app, ["trials", "nothing-here", "--db", sqlite_url])
     assert bad.exit_code != 0
     assert b.run_id
+
+
+def test_two_traces_of_the_same_code_differ_in_nothing(sqlite_url: str, tmp_path: Any) -> None:
+    X, y = frame()
+    for name in ("first", "second"):
+        with mlvet.trace(name, ledger=sqlite_url):
+            LogisticRegression().fit(X[:200], y[:200]).score(X[200:], y[200:])
+    d = mlvet.diff("first", "second", credited="code", ledger=sqlite_url)
+    assert "settings" not in d.factors  # call timings are not a change
+    missing = runner.invoke(app, ["runs", "--db", f"sqlite:///{tmp_path / 'typo.db'}"])
+    assert missing.exit_code == 2 and not (tmp_path / "typo.db").exists()

@@ -465,3 +465,162 @@ def test_four_worker_processes_share_one_search_through_postgres(
     assert [r.status for r in runs] == ["completed"]
     assert len(findings) == len(serial.findings)  # written once, by the worker that closed it
     assert led.verify().ok
+
+
+# --- choices that are estimators -----------------------------------------------------------
+def test_estimator_choices_round_trip_are_seeded_and_left_unfitted(sqlite_url: str) -> None:
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.svm import SVC
+
+    X, y = data(240, seed=5)
+    weak, strong = SVC(C=0.001), SVC(C=100.0)
+    pipe = Pipeline([("sc", StandardScaler()), ("clf", LogisticRegression())])
+    space = {"clf": Categorical([weak, strong])}
+    assert space["clf"].labels() == ["SVC(C=0.001)", "SVC(C=100.0)"]
+    for sampler in ("random", "tpe"):
+        result = tune(
+            pipe,
+            space,
+            X,
+            y,
+            scoring="accuracy",
+            cv=CV,
+            n_trials=8,
+            sampler=sampler,
+            ledger=sqlite_url,
+            name=f"svc-{sampler}",
+            progress=False,
+        )
+        assert {t.params["clf"].C for t in result.trials} == {0.001, 100.0}  # both are tried
+        assert result.best_params["clf"] is strong  # the ledger gives back the very choice
+        assert result.best_estimator_.named_steps["clf"].C == 100.0
+    assert not hasattr(strong, "support_")  # the user's object was never fitted
+    forests = {"clf": Categorical([RandomForestClassifier(n_estimators=5), LogisticRegression()])}
+    runs = [
+        tune(
+            pipe,
+            forests,
+            X,
+            y,
+            scoring="roc_auc",
+            cv=CV,
+            n_trials=4,
+            n_jobs=n,
+            record=False,
+            progress=False,
+        )
+        for n in (None, 2, None)
+    ]
+    assert _scores(runs[0]) == _scores(runs[1]) == _scores(runs[2])  # forests get the seed
+
+
+def test_function_parameters_are_described_without_memory_addresses() -> None:
+    from sklearn.feature_selection import SelectKBest
+
+    from mlvet.experiments._common import describe_estimator
+
+    described = describe_estimator(make_pipeline(SelectKBest(k=3), LogisticRegression()))
+    assert (
+        described["params"]["selectkbest__score_func"]
+        == "sklearn.feature_selection._univariate_selection.f_classif"
+    )
+    assert "0x" not in json.dumps(described)
+
+
+def test_a_search_whose_trials_all_fail_is_closed_and_its_name_reusable(sqlite_url: str) -> None:
+    X, y = data(60)
+    kwargs: dict[str, Any] = {
+        "scoring": "accuracy",
+        "cv": CV,
+        "n_trials": 3,
+        "ledger": sqlite_url,
+        "name": "s",
+        "shared": True,
+        "progress": False,
+    }
+    with pytest.raises(InputError, match="All 3 trials failed"):
+        tune(KNeighborsClassifier(), {"n_neighbors": Int(100, 200)}, X, y, **kwargs)
+    fixed = tune(KNeighborsClassifier(), {"n_neighbors": Int(1, 20)}, X, y, **kwargs)
+    with open_ledger(sqlite_url).connect() as conn:
+        runs = conn.execute(
+            select(s.runs.c.id, s.runs.c.status).order_by(s.runs.c.started_at)
+        ).all()
+        codes = (
+            conn.execute(select(s.findings.c.code).where(s.findings.c.run_id == runs[0].id))
+            .scalars()
+            .all()
+        )
+    assert [r.status for r in runs] == ["failed", "completed"] and runs[1].id == fixed.run_id
+    assert codes == ["TC202"]
+
+
+def test_edges_of_wide_and_narrow_integer_ranges() -> None:
+    from mlvet.experiments._tune import Trial, _edges
+
+    def at(value: Any, dist: Any) -> dict[str, str]:
+        return _edges(Trial(0, {"p": value}, 0, [1.0], "ok", 0.0), {"p": dist})
+
+    assert at(995, Int(1, 1000)) == {"p": "upper"}  # within 5% of the end
+    assert at(500, Int(1, 1000)) == {}
+    assert at(3, Int(1, 3)) == {"p": "upper"} and at(1, Int(1, 3)) == {"p": "lower"}
+    assert at(0, Int(0, 1)) == {}  # two values: each is an end
+    assert at(2, Int(1, 1000, log=True)) == {}  # 0.1 of the way on the log scale
+    assert at(0.97, Uniform(0, 1)) == {"p": "upper"}
+
+
+def test_more_bad_input_is_named() -> None:
+    X, y = data(60)
+    space = {"C": LogUniform(0.01, 10)}
+    with pytest.raises(InputError, match="not the class LogisticRegression"):
+        tune(LogisticRegression, space, X, y, scoring="accuracy", record=False)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="single class"):
+        tune(
+            LogisticRegression(),
+            space,
+            X,
+            np.zeros(60, dtype=int),
+            scoring="accuracy",
+            record=False,
+        )
+    with pytest.raises(InputError, match="classifier but y is continuous"):
+        tune(
+            LogisticRegression(), space, X, np.linspace(0, 1, 60), scoring="accuracy", record=False
+        )
+    with pytest.raises(InputError, match="n_jobs must be"):
+        tune(LogisticRegression(), space, X, y, scoring="accuracy", n_jobs=0, record=False)
+    with pytest.raises(InputError, match="two-dimensional"):
+        tune(LogisticRegression(), space, X[:, 0], y, scoring="accuracy", record=False)
+    with pytest.raises(InputError, match="groups"):
+        from sklearn.model_selection import GroupKFold
+
+        tune(LogisticRegression(), space, X, y, scoring="accuracy", cv=GroupKFold(3), record=False)
+    groups = np.arange(60) % 4
+    from sklearn.model_selection import GroupKFold
+
+    given = list(GroupKFold(4).split(X, y, groups))
+    result = tune(
+        LogisticRegression(),
+        space,
+        X,
+        y,
+        scoring="accuracy",
+        cv=given,
+        n_trials=3,
+        record=False,
+        progress=False,
+    )
+    assert result.spec["n_splits"] == 4
+    listed = tune(
+        LogisticRegression(),
+        space,
+        X.tolist(),
+        y,
+        scoring="accuracy",
+        cv=CV,
+        n_trials=2,
+        record=False,
+        progress=False,
+    )
+    assert np.isfinite(listed.best_score)
+    assert json.dumps(result.to_dict(), allow_nan=False)

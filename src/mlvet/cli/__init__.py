@@ -104,6 +104,23 @@ def _ledger(db: str | None, *, create: bool | None = None) -> Ledger:
     return Ledger(db, create=create)
 
 
+def _existing_ledger(db: str | None) -> Ledger:
+    """A ledger to read from: a SQLite file that is not there is an error, not a new file."""
+    from sqlalchemy.engine import make_url
+
+    from mlvet._config import get_settings
+
+    url = make_url(db or get_settings().db_url)
+    database = url.database or ""
+    local = url.get_backend_name() == "sqlite" and database not in ("", ":memory:")
+    if local and not Path(database).exists():
+        raise InputError(
+            f"No ledger at {database}; check --db (or MLVET_DB_URL), or run the work that "
+            "records into it first."
+        )
+    return _ledger(db)
+
+
 def _exit_for(failed: bool, exit_zero: bool) -> None:
     raise typer.Exit(0 if exit_zero or not failed else 1)
 
@@ -775,7 +792,7 @@ def runs_cmd(
 
     from mlvet.ledger import _schema as s
 
-    with _ledger(db).connect() as conn:
+    with _existing_ledger(db).connect() as conn:
         q = select(s.runs).order_by(s.runs.c.started_at.desc(), s.runs.c.id).limit(limit)
         if kind:
             q = q.where(s.runs.c.kind == kind)
@@ -802,7 +819,7 @@ def trials_cmd(
     from mlvet.experiments._diff import resolve_run
     from mlvet.ledger import _schema as s
 
-    with _ledger(db).connect() as conn:
+    with _existing_ledger(db).connect() as conn:
         found = resolve_run(conn, run)
         if found["kind"] != "tune":
             raise InputError(
@@ -901,7 +918,7 @@ def diff_cmd(
     """What changed between two runs; exit 1 when a credited factor did not change alone (CA202)."""
     from mlvet.experiments import diff
 
-    result = diff(run_a, run_b, credited=credited, ledger=_ledger(db))
+    result = diff(run_a, run_b, credited=credited, ledger=_existing_ledger(db))
     if fmt == "json":
         typer.echo(json.dumps(result.to_dict(), indent=2, default=str))
     else:

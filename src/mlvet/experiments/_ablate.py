@@ -36,7 +36,12 @@ from mlvet.exceptions import InputError
 from mlvet.experiments._common import (
     caller_code_ref,
     check_data,
+    check_estimator,
+    check_features,
+    check_n_jobs,
+    check_name,
     check_seed,
+    check_target,
     data_fingerprint,
     describe_estimator,
     feature_names,
@@ -150,6 +155,10 @@ class Ablation:
         rows = [head, *self._rows()]
         widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
         lines = [self._header()]
+        lines += [
+            f"  ! {cfg or '(none)'} failed: {msgs[0]} ({msgs[1]})"
+            for cfg, msgs in self.failures.items()
+        ]
         for r in rows:
             cells = [r[0].ljust(widths[0])] + [
                 v.rjust(w) for v, w in zip(r[1:], widths[1:], strict=True)
@@ -169,6 +178,11 @@ class Ablation:
         return table
 
     def to_dict(self) -> dict[str, Any]:
+        """Everything as JSON values (NaN as null)."""
+        clean: dict[str, Any] = json_clean(self._dict())
+        return clean
+
+    def _dict(self) -> dict[str, Any]:
         return {
             "scoring": self.scoring,
             "credits": [c.to_dict() for c in self.credits],
@@ -237,13 +251,28 @@ def permutation_contributions(
     return out
 
 
+def _mc_halfwidth(contrib: np.ndarray) -> np.ndarray:
+    """The 95% Monte Carlo half-width of each permutation estimate: orders come in
+    antithetic pairs, which are not independent, so the error is taken over pair means
+    with a t quantile on (pairs - 1) degrees of freedom."""
+    from scipy import stats
+
+    per_order = np.nanmean(contrib, axis=2) if contrib.ndim == 3 else contrib
+    n_pairs = per_order.shape[0] // 2
+    pairs = (per_order[0 : 2 * n_pairs : 2] + per_order[1 : 2 * n_pairs : 2]) / 2
+    if n_pairs < 2:
+        return np.full(per_order.shape[1], math.inf)
+    se = pairs.std(axis=0, ddof=1) / math.sqrt(n_pairs)
+    return np.asarray(stats.t.ppf(0.975, n_pairs - 1) * se)
+
+
 def _permutations(k: int, n: int, seed: int) -> list[list[int]]:
     rng = np.random.default_rng(seed)
     perms = []
-    for _ in range(n // 2 + n % 2):
+    for _ in range(n // 2):
         p = [int(x) for x in rng.permutation(k)]
         perms += [p, p[::-1]]  # antithetic pairs halve the variance for additive parts
-    return perms[:n]
+    return perms
 
 
 # --- building the configurations ---------------------------------------------------------------
@@ -262,7 +291,8 @@ def _components(components: Any, pipeline: Any, X: Any) -> dict[str, Any]:
             "components is empty; name at least one step, feature group or Defaults()."
         )
     params = pipeline.get_params(deep=True)
-    columns = feature_names(X)
+    final, _ = _final_step(pipeline)
+    known = _columns(X)
     for name, comp in items.items():
         if isinstance(comp, str):
             if comp not in params or not hasattr(params[comp], "fit"):
@@ -271,19 +301,41 @@ def _components(components: Any, pipeline: Any, X: Any) -> dict[str, Any]:
                     f"Component {name!r}: {comp!r} is not a step of the pipeline; steps are "
                     f"{steps}."
                 )
+            if comp == final:
+                raise InputError(
+                    f"Component {name!r}: {comp!r} is the pipeline's final estimator; without "
+                    "it nothing predicts. Ablate its tuning with Defaults(), or compare models "
+                    "with mlvet.compare."
+                )
         elif isinstance(comp, Features):
+            if isinstance(comp.columns, (str, bytes)):
+                raise InputError(
+                    f"Component {name!r}: Features takes a list of columns; got the string "
+                    f"{comp.columns!r}. Write Features([{comp.columns!r}])."
+                )
             cols = list(comp.columns)
             if not cols:
                 raise InputError(f"Component {name!r}: Features([]) names no column.")
-            known = columns if hasattr(X, "columns") else list(range(len(columns)))
             unseen = [c for c in cols if c not in known]
             if unseen:
                 raise InputError(
                     f"Component {name!r}: columns {unseen} are not in X; its columns are {known}."
                 )
         elif isinstance(comp, Defaults):
-            if comp.step is not None and comp.step not in params:
-                raise InputError(f"Component {name!r}: Defaults({comp.step!r}) names no step.")
+            target = pipeline if comp.step is None else params.get(comp.step)
+            if comp.step is not None and comp.step in items.values():
+                raise InputError(
+                    f"Component {name!r}: Defaults({comp.step!r}) and the step {comp.step!r} "
+                    "itself are both components; ablate one or the other."
+                )
+            if comp.step is None:
+                target = _final_step(pipeline)[1]
+            if not hasattr(target, "get_params") or isinstance(target, type):
+                steps = [k for k, v in params.items() if hasattr(v, "get_params")]
+                raise InputError(
+                    f"Component {name!r}: Defaults({comp.step!r}) names no step; steps are {steps}."
+                )
+            _defaults_of(target)  # refuses an estimator without defaults to reset to
         else:
             raise InputError(
                 f"Component {name!r} is {comp!r}; use a step name, Features([...]) or Defaults()."
@@ -295,44 +347,76 @@ def _components(components: Any, pipeline: Any, X: Any) -> dict[str, Any]:
     return items
 
 
+def _columns(X: Any) -> list[Any]:
+    """The real column labels of a frame, or positions for an array."""
+    columns = getattr(X, "columns", None)
+    if columns is not None:
+        return list(columns)
+    return list(range(np.asarray(X).shape[1] if np.asarray(X).ndim > 1 else 1))
+
+
 def _final_step(pipeline: Any) -> tuple[str | None, Any]:
     steps = getattr(pipeline, "steps", None)
     return (steps[-1][0], steps[-1][1]) if steps else (None, pipeline)
 
 
+def _defaults_of(est: Any) -> dict[str, Any]:
+    """The constructor defaults of ``est``'s class (``random_state`` and required
+    arguments keep their current values)."""
+    import inspect
+
+    try:
+        signature = inspect.signature(type(est).__init__)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"Cannot read the defaults of {type(est).__name__}: {exc}") from exc
+    defaults = {
+        k: p.default
+        for k, p in signature.parameters.items()
+        if k not in ("self", "random_state") and p.default is not inspect.Parameter.empty
+    }
+    if not defaults:
+        raise InputError(
+            f"{type(est).__name__} has no parameter with a default to reset; Defaults() "
+            "cannot ablate its tuning."
+        )
+    return {k: v for k, v in defaults.items() if k in est.get_params(deep=False)}
+
+
 def _configure(
-    pipeline: Any, X: Any, comps: dict[str, Any], absent: frozenset[str], classification: bool
+    pipeline: Any,
+    X: Any,
+    comps: dict[str, Any],
+    absent: frozenset[str],
+    classification: bool,
 ) -> tuple[Any, Any]:
-    """The pipeline and the feature matrix with the ``absent`` components removed."""
+    """The pipeline and the feature matrix with the ``absent`` components removed, in the
+    components' order (hyperparameters reset before steps are removed)."""
     from sklearn.base import clone
     from sklearn.dummy import DummyClassifier, DummyRegressor
 
     model = clone(pipeline)
     drop: list[Any] = []
-    for name in absent:
+    ordered = [n for n in comps if n in absent]
+    for name in sorted(ordered, key=lambda n: not isinstance(comps[n], Defaults)):
         comp = comps[name]
         if isinstance(comp, str):
             model.set_params(**{comp: "passthrough"})
         elif isinstance(comp, Features):
             drop += list(comp.columns)
+        elif comp.step is None and not hasattr(model, "steps"):
+            model.set_params(**_defaults_of(model))
         else:
-            key, est = (
-                (comp.step, model.get_params()[comp.step]) if comp.step else _final_step(model)
-            )
-            fresh = type(est)()
-            keep = (
-                {"random_state": est.get_params()["random_state"]}
-                if "random_state" in est.get_params()
-                else {}
-            )
-            fresh.set_params(**keep)
-            if key is None:
-                model = fresh
-            else:
-                model.set_params(**{key: fresh})
+            key = comp.step or _final_step(model)[0]
+            est = model.get_params()[key]
+            model.set_params(**{f"{key}__{k}": v for k, v in _defaults_of(est).items()})
     if not drop:
         return model, X
-    rest = X.drop(columns=drop) if hasattr(X, "drop") else np.delete(np.asarray(X), drop, axis=1)
+    if hasattr(X, "columns"):
+        import narwhals as nw
+
+        rest = nw.to_native(nw.from_native(X, eager_only=True).drop(drop))
+    else:
+        rest = np.delete(np.asarray(X), drop, axis=1)
     if rest.shape[1] == 0:
         dummy = DummyClassifier(strategy="prior") if classification else DummyRegressor()
         return dummy, np.zeros((len(rest), 1))
@@ -370,9 +454,12 @@ def ablate(
     from mlvet.experiments._stats import corrected_ttest
     from mlvet.experiments._tune import fit_and_score
 
-    if not hasattr(pipeline, "fit") or not hasattr(pipeline, "get_params"):
-        raise InputError("pipeline must be a scikit-learn estimator or Pipeline.")
+    check_estimator(pipeline, "ablate")
+    X = check_features(X, "ablate")
     y_arr = check_data(X, y, who="ablate")
+    check_target(y_arr, is_classifier(pipeline), "ablate")
+    check_n_jobs(n_jobs)
+    check_name(name)
     seed = check_seed(seed)
     scorer = get_scorer_checked(scoring)
     comps = _components(components, pipeline, X)
@@ -382,9 +469,13 @@ def ablate(
     if (
         isinstance(n_permutations, bool)
         or not isinstance(n_permutations, int)
-        or n_permutations < 2
+        or n_permutations < 4
+        or n_permutations % 2
     ):
-        raise InputError(f"n_permutations must be an int >= 2; got {n_permutations!r}.")
+        raise InputError(
+            "n_permutations must be an even int >= 4 (orders are drawn in antithetic pairs); "
+            f"got {n_permutations!r}."
+        )
     classification = is_classifier(pipeline)
     splits = split_list(cv, X, y_arr, classification, seed, who="ablate")
     k = len(names)
@@ -427,12 +518,12 @@ def ablate(
         raise InputError(f"The full pipeline failed on every fold; nothing to ablate. {failures}")
     if exact:
         per_fold = shapley_exact(values, k)
-        mc_se = np.zeros(k)
+        mc_half = np.zeros(k)
         method = f"exact Shapley over {len(subsets)} subsets"
     else:
         contrib = permutation_contributions(values, perms, k)
         per_fold = contrib.mean(axis=0)
-        mc_se = np.std(contrib.mean(axis=2), axis=0, ddof=1) / math.sqrt(len(perms))
+        mc_half = _mc_halfwidth(contrib)
         method = f"permutation Shapley ({len(perms)} orders, {len(subsets)} subsets)"
     n_train = int(np.mean([len(tr) for tr, _ in splits]))
     n_test = int(np.mean([len(te) for _, te in splits]))
@@ -443,7 +534,7 @@ def ablate(
     for i, comp_name in enumerate(names):
         loco = full - values[frozenset(range(k)) - {i}]
         lo = _interval(loco, n_train, n_test, corrected_ttest)
-        sh = _interval(per_fold[i], n_train, n_test, corrected_ttest, extra=1.96 * mc_se[i])
+        sh = _interval(per_fold[i], n_train, n_test, corrected_ttest, extra=mc_half[i])
         credits.append(
             Credit(
                 comp_name,
@@ -565,7 +656,7 @@ def _record(
             {
                 "run_id": run_id,
                 "split_id": split_id,
-                "result_json": canonical_json(json_clean(result.to_dict())),
+                "result_json": canonical_json(result.to_dict()),
             },
         )
         write_findings(tx, findings, run_id=run_id)

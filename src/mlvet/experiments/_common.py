@@ -17,7 +17,12 @@ from mlvet.exceptions import InputError
 __all__ = [
     "caller_code_ref",
     "check_data",
+    "check_estimator",
+    "check_features",
+    "check_n_jobs",
+    "check_name",
     "check_seed",
+    "check_target",
     "data_fingerprint",
     "describe_estimator",
     "feature_names",
@@ -39,12 +44,21 @@ def split_list(
     if cv is None:
         maker = RepeatedStratifiedKFold if classification else RepeatedKFold
         cv = maker(n_splits=5, n_repeats=5, random_state=seed)
+    if isinstance(cv, (list, tuple)) and cv and all(len(pair) == 2 for pair in cv):
+        cv = _Fixed([(np.asarray(tr), np.asarray(te)) for tr, te in cv])
     if isinstance(cv, int) or not hasattr(cv, "split"):
         raise InputError(
             "cv must be a splitter object (e.g. RepeatedStratifiedKFold(n_splits=5, "
             f"n_repeats=5, random_state=0)); got {cv!r}. An int would hide the seed."
         )
-    splits = [(np.asarray(tr), np.asarray(te)) for tr, te in cv.split(X, y)]
+    try:
+        splits = [(np.asarray(tr), np.asarray(te)) for tr, te in cv.split(X, y)]
+    except (ValueError, TypeError) as exc:
+        raise InputError(
+            f"The splitter {cv!r} cannot split these rows: {exc} A group splitter needs its "
+            "groups: pass cv=list(splitter.split(X, y, groups)) (a list of (train, test) "
+            "index pairs is accepted)."
+        ) from exc
     if who != "compare" and len(splits) < 3:
         raise InputError(
             f"cv gives {len(splits)} split(s); {who} tests paired fold scores and needs at "
@@ -59,12 +73,107 @@ def split_list(
     return splits
 
 
+class _Fixed:
+    """Splits given as a list of (train, test) index pairs."""
+
+    def __init__(self, pairs: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        self.pairs = pairs
+
+    def split(self, X: Any, y: Any = None, groups: Any = None) -> Any:
+        n = len(y) if y is not None else len(X)
+        for tr, te in self.pairs:
+            if (
+                tr.size == 0
+                or te.size == 0
+                or max(tr.max(), te.max()) >= n
+                or min(tr.min(), te.min()) < 0
+            ):
+                raise ValueError(f"a (train, test) pair indexes outside the {n} rows or is empty.")
+            yield tr, te
+
+    def __repr__(self) -> str:
+        return f"<{len(self.pairs)} given splits>"
+
+
 def split_fingerprint(splits: list[Any]) -> str:
     digest = hashlib.sha256(b"mlvet-splits-v1")
     for train, test in splits:
         digest.update(np.asarray(train, dtype=np.int64).tobytes() + b"|")
         digest.update(np.asarray(test, dtype=np.int64).tobytes() + b"/")
     return digest.hexdigest()
+
+
+def check_estimator(estimator: Any, who: str) -> None:
+    if isinstance(estimator, type):
+        raise InputError(
+            f"{who} takes an estimator instance, not the class {estimator.__name__}; write "
+            f"{estimator.__name__}()."
+        )
+    if not hasattr(estimator, "fit") or not hasattr(estimator, "get_params"):
+        raise InputError(
+            f"{who} needs a scikit-learn estimator or Pipeline (with fit and get_params); got "
+            f"{type(estimator).__name__}."
+        )
+
+
+def check_features(X: Any, who: str) -> Any:
+    """X as given when it is a frame or an array; a list of rows becomes an array."""
+    if isinstance(X, (list, tuple)):
+        try:
+            X = np.asarray(X)
+        except ValueError as exc:
+            raise InputError(
+                f"{who}: X is a ragged list of rows ({exc}); give a frame or array."
+            ) from exc
+    if not hasattr(X, "shape") and not hasattr(X, "columns"):
+        raise InputError(
+            f"{who}: X must be a DataFrame or an array of rows; got {type(X).__name__}."
+        )
+    shape = getattr(X, "shape", None)
+    if shape is not None and len(shape) != 2:
+        raise InputError(
+            f"{who}: X must be two-dimensional (rows x columns); got shape {tuple(shape)}. "
+            "A single feature is X.reshape(-1, 1)."
+        )
+    if shape is not None and shape[1] == 0:
+        raise InputError(f"{who}: X has no columns.")
+    return X
+
+
+def check_target(y: np.ndarray, classification: bool, who: str) -> None:
+    """A classifier needs discrete labels of at least two classes."""
+    import pandas as pd
+
+    missing = int(pd.isna(pd.Series(y, dtype=object)).sum()) if y.dtype.kind == "O" else 0
+    if missing:
+        raise InputError(f"{who}: y has {missing} missing label(s) (None or NA); drop those rows.")
+    if not classification:
+        return
+    from sklearn.utils.multiclass import type_of_target
+
+    kind = type_of_target(y)
+    if kind not in ("binary", "multiclass"):
+        raise InputError(
+            f"{who}: the estimator is a classifier but y is {kind}; pass class labels, or a "
+            "regressor for a numeric target."
+        )
+    if len(np.unique(y)) < 2:
+        raise InputError(f"{who}: y has a single class ({y[0]!r}); a classifier needs two or more.")
+
+
+def check_n_jobs(n_jobs: Any) -> None:
+    if n_jobs is not None and (
+        isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0
+    ):
+        raise InputError(f"n_jobs must be None, -1 or a non-zero int; got {n_jobs!r}.")
+
+
+def check_name(name: Any) -> str:
+    if not isinstance(name, str) or not name.strip() or len(name) > 255:
+        raise InputError(
+            f"name must be a non-empty string of at most 255 characters; got {name!r}."
+        )
+    return name
 
 
 def check_seed(seed: Any) -> int:

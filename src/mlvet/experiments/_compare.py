@@ -25,7 +25,12 @@ from mlvet.exceptions import InputError
 from mlvet.experiments._common import (
     caller_code_ref,
     check_data,
+    check_estimator,
+    check_features,
+    check_n_jobs,
+    check_name,
     check_seed,
+    check_target,
     data_fingerprint,
     describe_estimator,
     feature_names,
@@ -157,8 +162,7 @@ def _candidates(candidates: Any) -> dict[str, Any]:
     if not items:
         raise InputError("candidates is empty; pass at least one estimator.")
     for name, est in items:
-        if not hasattr(est, "fit"):
-            raise InputError(f"Candidate {name!r} has no fit(); pass scikit-learn estimators.")
+        check_estimator(est, f"compare (candidate {name!r})")
     return dict(zip(names, (e for _, e in items), strict=True))
 
 
@@ -206,12 +210,16 @@ def compare(
     from sklearn.model_selection import cross_validate
 
     models = _candidates(candidates)
+    X = check_features(X, "compare")
     y_arr = check_data(X, y)
+    check_n_jobs(n_jobs)
+    check_name(name)
     check_seed(seed)
     scorer = get_scorer_checked(scoring)
     if not isinstance(rope, (int, float)) or rope < 0:
         raise InputError(f"rope must be a non-negative number; got {rope!r}.")
     classification = any(is_classifier(m) for m in models.values())
+    check_target(y_arr, classification, "compare")
     if baseline == "auto":
         for key, est in _baselines(y_arr, classification).items():
             models.setdefault(key, est)

@@ -38,6 +38,16 @@ FACTORS = (
     "settings",
 )
 _VOLATILE = {"line"}  # where in the script the call sits is not a change of the code
+_TIMINGS = {"t", "duration_s", "elapsed_s", "started_at", "ended_at", "seconds"}
+
+
+def _steady(value: Any) -> Any:
+    """A recorded value without its timings, which differ on every run."""
+    if isinstance(value, dict):
+        return {k: _steady(v) for k, v in value.items() if k not in _TIMINGS}
+    if isinstance(value, list):
+        return [_steady(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -231,7 +241,7 @@ def _changes(a: dict[str, Any], b: dict[str, Any]) -> list[Change]:
     for prefix in sorted(set(ea) | set(eb)):
         da, db_ = ea.get(prefix), eb.get(prefix)
         if da is None or db_ is None:
-            out.append(Change("model", f"{prefix or 'estimator'}", _cls(da), _cls(db_)))
+            out.append(Change("model", prefix.rstrip(": ") or "estimator", _cls(da), _cls(db_)))
             continue
         sa = [st["class"].rsplit(".", 1)[-1] for st in da.get("steps", [])]
         sb = [st["class"].rsplit(".", 1)[-1] for st in db_.get("steps", [])]
@@ -256,7 +266,7 @@ def _changes(a: dict[str, Any], b: dict[str, Any]) -> list[Change]:
             out.append(Change("code", key, _short(ca.get(key)), _short(cb.get(key))))
     skip = {"data_fingerprint", "features", "estimator", "candidates"}
     for key in sorted((set(pa) | set(pb)) - skip):
-        if pa.get(key) != pb.get(key):
+        if _steady(pa.get(key)) != _steady(pb.get(key)):
             out.append(Change("settings", key, pa.get(key), pb.get(key)))
     return out
 

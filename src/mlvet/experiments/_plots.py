@@ -84,7 +84,16 @@ def plot_waterfall(result: Any, path: Path) -> Path:
     """From the score with no component to the full pipeline's: one bar per component's
     Shapley credit, with its interval."""
     plt = _pyplot()
-    rows = sorted(result.credits, key=lambda c: -abs(c.shapley))
+    rows = sorted(
+        (c for c in result.credits if math.isfinite(c.shapley)), key=lambda c: -abs(c.shapley)
+    )
+    if not rows or not (math.isfinite(result.empty_score) and math.isfinite(result.full_score)):
+        from mlvet.exceptions import InputError
+
+        raise InputError(
+            "Nothing to draw: the ablation's scores are undefined because configurations "
+            f"failed ({sorted(result.failures)}); see result.failures."
+        )
     fig, ax = plt.subplots(figsize=(max(6.0, 1.3 * (len(rows) + 2)), 4))
     level = result.empty_score
     labels = ["none"]
@@ -92,7 +101,7 @@ def plot_waterfall(result: Any, path: Path) -> Path:
     for i, c in enumerate(rows, start=1):
         color = "#228833" if c.shapley >= 0 else "#cc3311"
         ax.bar(i, c.shapley, bottom=level, color=color)
-        ax.errorbar(
+        ax.errorbar(  # an undefined interval draws no bar
             i,
             level + c.shapley,
             yerr=[[c.shapley - c.shapley_low], [c.shapley_high - c.shapley]],

@@ -14,7 +14,9 @@ True
 
 from __future__ import annotations
 
+import inspect
 import math
+import re
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -134,7 +136,12 @@ class Int:
 
 @dataclass(frozen=True)
 class Categorical:
-    """One of ``choices``, each equally likely (numbers, strings, None or objects)."""
+    """One of ``choices``, each equally likely (numbers, strings, None or objects).
+
+    The ledger stores a number, string, bool or None as itself and any other choice by its
+    label (an estimator's repr, made unique), so every choice round-trips to the very
+    object in ``choices``.
+    """
 
     choices: Sequence[Any]
 
@@ -148,27 +155,66 @@ class Categorical:
         return self.choices[int(rng.integers(len(self.choices)))]
 
     def labels(self) -> list[str]:
-        return [label(c) for c in self.choices]
+        """A readable label per choice, unique within this distribution."""
+        raw = [label(c) for c in self.choices]
+        return [f"{t}#{i}" if raw.count(t) > 1 else t for i, t in enumerate(raw)]
+
+    def index(self, value: Any) -> int:
+        """The position of ``value`` among the choices (by identity first, then equality)."""
+        for i, c in enumerate(self.choices):
+            if c is value:
+                return i
+        for i, c in enumerate(self.choices):
+            if _plain(c) and _plain(value) and type(c) is type(value) and c == value:
+                return i
+        raise InputError(f"{value!r} is not one of the choices {self.labels()}.")
+
+    def encode(self, value: Any) -> Any:
+        """The value as the ledger stores it."""
+        i = self.index(value)
+        return self.choices[i] if _plain(self.choices[i]) else self.labels()[i]
+
+    def decode(self, stored: Any) -> Any:
+        """The choice a stored value stands for."""
+        for c in self.choices:
+            if _plain(c) and type(c) is type(stored) and c == stored:
+                return c
+        labels = self.labels()
+        if isinstance(stored, str) and stored in labels:
+            return self.choices[labels.index(stored)]
+        return stored
 
     def describe(self) -> dict[str, Any]:
         return {"type": "categorical", "choices": self.labels()}
 
     def to_optuna(self) -> Any:
+        """Optuna sees the choices' positions; :meth:`choices` maps them back."""
         from optuna.distributions import CategoricalDistribution
 
-        return CategoricalDistribution(self.labels())
+        return CategoricalDistribution(list(range(len(self.choices))))
 
 
 Distribution = Uniform | Int | Categorical
 
 
+def _plain(value: Any) -> bool:
+    return value is None or isinstance(value, (bool, int, float, str))
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+
+
 def label(value: Any) -> str:
-    """A readable, stable name for a parameter value (estimators by class name)."""
+    """A readable name for a parameter value that is the same in every process: numbers
+    and strings by repr, estimators by their repr (the non-default parameters), functions
+    and classes by module and name, anything else by a repr without memory addresses."""
     if value is None or isinstance(value, (bool, int, float, str, np.integer, np.floating)):
         return repr(value.item() if isinstance(value, np.generic) else value)
-    if hasattr(value, "get_params"):
-        return type(value).__name__
-    return repr(value)
+    if hasattr(value, "get_params") and not isinstance(value, type):
+        return _ADDRESS.sub("", " ".join(repr(value).split()))
+    if isinstance(value, type) or inspect.isroutine(value):
+        return f"{getattr(value, '__module__', '?')}.{getattr(value, '__qualname__', value)}"
+    return _ADDRESS.sub("", repr(value))
 
 
 def check_space(space: Any, valid: Sequence[str] | None = None) -> dict[str, Distribution]:

@@ -40,7 +40,12 @@ from mlvet.exceptions import InputError, LedgerError
 from mlvet.experiments._common import (
     caller_code_ref,
     check_data,
+    check_estimator,
+    check_features,
+    check_n_jobs,
+    check_name,
     check_seed,
+    check_target,
     data_fingerprint,
     describe_estimator,
     feature_names,
@@ -188,6 +193,11 @@ class TuneResult:
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
+        """Everything as JSON values (NaN as null)."""
+        clean: dict[str, Any] = json_clean(self._dict())
+        return clean
+
+    def _dict(self) -> dict[str, Any]:
         return {
             "scoring": self.scoring,
             "spec": self.spec,
@@ -226,8 +236,10 @@ def fit_and_score(
     train: np.ndarray,
     test: np.ndarray,
     scorer: Any,
+    seed: int | None = None,
 ) -> tuple[float, str | None, list[str], float]:
-    """Fit a clone with ``params`` on ``train`` and score it on ``test``.
+    """Fit a clone with ``params`` on ``train`` and score it on ``test``; estimator-valued
+    parameters are cloned, and seeded with ``seed`` where their ``random_state`` is None.
 
     Returns (score or NaN, the traceback of a failure, the warnings raised, seconds). A
     failing fold is data, not an exception: the search goes on.
@@ -240,8 +252,7 @@ def fit_and_score(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            values = {k: clone(v) if hasattr(v, "get_params") else v for k, v in params.items()}
-            model = clone(estimator).set_params(**values)
+            model = clone(estimator).set_params(**seeded_choices(params, seed))
             model.fit(_rows(X, train), y[train])
             score = float(scorer(model, _rows(X, test), y[test]))
             if not math.isfinite(score):
@@ -253,6 +264,26 @@ def fit_and_score(
     return score, error, seen[:5], time.perf_counter() - start
 
 
+def seeded_choices(params: dict[str, Any], seed: int | None) -> dict[str, Any]:
+    """``params`` with every estimator value cloned (the caller's object is never fitted)
+    and, when ``seed`` is given, its unset ``random_state`` parameters set to ``seed``."""
+    from sklearn.base import clone
+
+    out = {}
+    for key, value in params.items():
+        if hasattr(value, "get_params") and not isinstance(value, type):
+            value = clone(value)
+            if seed is not None:
+                unset = {
+                    k: seed
+                    for k, v in value.get_params(deep=True).items()
+                    if k.split("__")[-1] == "random_state" and v is None
+                }
+                value.set_params(**unset)
+        out[key] = value
+    return out
+
+
 def _run_batch(
     estimator: Any,
     batch: list[tuple[int, dict[str, Any], int]],
@@ -262,12 +293,13 @@ def _run_batch(
     scorer: Any,
     n_jobs: int | None,
     worker: str,
+    seed: int,
 ) -> list[Trial]:
     """Every (trial, fold) of a batch as one joblib fan-out; then one Trial per index."""
     from joblib import Parallel, delayed
 
     jobs = [
-        delayed(fit_and_score)(estimator, params, X, y, tr, te, scorer)
+        delayed(fit_and_score)(estimator, params, X, y, tr, te, scorer, seed)
         for _, params, _ in batch
         for tr, te in splits
     ]
@@ -321,8 +353,16 @@ class _LedgerStore:
     """Claims and results in the ledger's ``trials`` table; the unique (run, index) pair
     and the ledger's serialised write transactions make a claim atomic across processes."""
 
-    def __init__(self, led: Any, run_id: str, indices: Sequence[int], worker: str) -> None:
+    def __init__(
+        self,
+        led: Any,
+        run_id: str,
+        indices: Sequence[int],
+        worker: str,
+        dists: dict[str, Distribution],
+    ) -> None:
         self.led, self.run_id, self.order, self.worker = led, run_id, list(indices), worker
+        self.dists = dists
         self._pks: dict[int, Any] = {}
 
     def claim(self, k: int) -> list[int]:
@@ -365,9 +405,7 @@ class _LedgerStore:
                     self._pks[t.index],
                     {
                         "seed": t.seed,
-                        "params_json": canonical_json(
-                            {k: _jsonable(v) for k, v in t.params.items()}
-                        ),
+                        "params_json": canonical_json(encode_params(t.params, self.dists)),
                         "scores_json": canonical_json(
                             {"folds": [_num(v) for v in t.scores], "warnings": t.warnings}
                         ),
@@ -393,7 +431,10 @@ class _LedgerStore:
                 )
             running = [r["trial_index"] for r in rows if r["status"] == "running"]
             if not running and len(rows) >= len(self.order):
-                return [_trial_from_row(r) for r in sorted(rows, key=lambda r: r["trial_index"])]
+                return [
+                    _trial_from_row(r, self.dists)
+                    for r in sorted(rows, key=lambda r: r["trial_index"])
+                ]
             if time.monotonic() > deadline:
                 raise LedgerError(
                     f"Trials {running[:10]} of search {self.run_id[:8]} are still claimed by "
@@ -403,11 +444,11 @@ class _LedgerStore:
             time.sleep(0.25)
 
 
-def _trial_from_row(row: Any) -> Trial:
+def _trial_from_row(row: Any, dists: dict[str, Distribution]) -> Trial:
     scores = json.loads(row["scores_json"])
     return Trial(
         int(row["trial_index"]),
-        json.loads(row["params_json"]),
+        decode_params(json.loads(row["params_json"]), dists),
         int(row["seed"]),
         [math.nan if v is None else float(v) for v in scores.get("folds", [])],
         str(row["status"]),
@@ -419,6 +460,10 @@ def _trial_from_row(row: Any) -> Trial:
 
 
 # --- the search ----------------------------------------------------------------------------
+class AllFailed(InputError):
+    """Every trial of a search failed on every fold."""
+
+
 def tune(
     estimator: Any,
     space: Any,
@@ -454,15 +499,18 @@ def tune(
     all return the same result. An estimator whose ``random_state`` is None gets ``seed``,
     so that trials differ by their parameters alone.
     """
-    from sklearn.base import is_classifier
+    from sklearn.base import clone, is_classifier
 
-    if not hasattr(estimator, "fit") or not hasattr(estimator, "get_params"):
-        raise InputError("estimator must be a scikit-learn estimator (with fit and get_params).")
+    check_estimator(estimator, "tune")
     valid = sorted(estimator.get_params(deep=True))
     dists = check_space(space, valid)
+    X = check_features(X, "tune")
     y_arr = check_data(X, y, who="tune")
+    check_target(y_arr, is_classifier(estimator), "tune")
     seed = check_seed(seed)
     scorer = get_scorer_checked(scoring)
+    check_n_jobs(n_jobs)
+    check_name(name)
     if isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 1:
         raise InputError(f"n_trials must be a positive int; got {n_trials!r}.")
     if sampler not in ("random", "tpe"):
@@ -475,8 +523,6 @@ def tune(
     seeded = [k for k in valid if k.split("__")[-1] == "random_state" and k not in dists]
     fixed = {k: seed for k in seeded if estimator.get_params(deep=True)[k] is None}
     if fixed:
-        from sklearn.base import clone
-
         base = clone(estimator).set_params(**fixed)
     splits = split_list(cv, X, y_arr, is_classifier(estimator), seed, who="tune")
     spec = {
@@ -491,6 +537,7 @@ def tune(
         "data_fingerprint": data_fingerprint(X, y_arr),
         "features": feature_names(X),
         "seeded_random_state": sorted(fixed),
+        "seeded_choices": "estimator choices with random_state=None get the search's seed",
         "optuna_caveat": TPE_CAVEAT if sampler == "tpe" else None,
     }
     spec_hash = hashlib.sha256(canonical_json(spec).encode()).hexdigest()
@@ -503,7 +550,7 @@ def tune(
 
         led = open_ledger(ledger)
         run_id = _open_search(led, name, spec, spec_hash, splits, shared)
-        store: Any = _LedgerStore(led, run_id, order, worker)
+        store: Any = _LedgerStore(led, run_id, order, worker, dists)
     else:
         store = _LocalStore(order)
 
@@ -511,20 +558,27 @@ def tune(
 
     width = max(1, effective_n_jobs(n_jobs))
     runner = _tpe_batches if sampler == "tpe" else _random_batches
-    with _Progress(progress, n_trials + 1, name) as advance:
-        for batch in runner(dists, seed, store, width):
-            trials = _run_batch(base, batch.todo, X, y_arr, splits, scorer, n_jobs, worker)
-            store.save(trials)
-            batch.done(trials)
-            advance(len(trials))
-    all_trials = store.collect(wait)
-    result = _summarise(all_trials, dists, spec, scoring, splits, seed, name)
+    try:
+        with _Progress(progress, n_trials + 1, name) as advance:
+            for batch in runner(dists, seed, store, width):
+                trials = _run_batch(
+                    base, batch.todo, X, y_arr, splits, scorer, n_jobs, worker, seed
+                )
+                store.save(trials)
+                batch.done(trials)
+                advance(len(trials))
+        all_trials = store.collect(wait)
+        result = _summarise(all_trials, dists, spec, scoring, splits, seed, name)
+    except BaseException as exc:
+        # a search that cannot finish is closed as failed, so that its name can be reused;
+        # a shared search is left to the other workers unless every trial failed
+        if led is not None and run_id is not None and (not shared or isinstance(exc, AllFailed)):
+            _fail(led, run_id, exc, name)
+        raise
     if led is not None and run_id is not None:
         result = _finish(led, run_id, result)
     if refit and math.isfinite(result.best_score):
-        from sklearn.base import clone
-
-        model = clone(base).set_params(**_restore(result.best_params, dists))
+        model = clone(base).set_params(**seeded_choices(result.best_params, seed))
         model.fit(X, y_arr)
         model.mlvet_search_ = result.record
         result = replace(result, best_estimator_=model)
@@ -582,7 +636,7 @@ def _tpe_batches(
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
                 trial = study.ask(distributions)
             asked[i] = trial
-            todo.append((i, _restore(trial.params, dists), seed))
+            todo.append((i, _from_optuna(trial.params, dists), seed))
 
         def tell(trials: list[Trial], asked: dict[int, Any] = asked) -> None:
             for t in trials:
@@ -595,16 +649,30 @@ def _tpe_batches(
         yield _Batch(todo, tell)
 
 
-def _restore(params: dict[str, Any], dists: dict[str, Distribution]) -> dict[str, Any]:
-    """Values as the estimator takes them: a categorical label back to its choice."""
+def encode_params(params: dict[str, Any], dists: dict[str, Distribution]) -> dict[str, Any]:
+    """Parameters as the ledger stores them (a categorical choice by value or label)."""
     out = {}
     for k, v in params.items():
         d = dists.get(k)
-        if isinstance(d, Categorical) and isinstance(v, str) and v in d.labels():
-            out[k] = d.choices[d.labels().index(v)]
-        else:
-            out[k] = v
+        out[k] = d.encode(v) if isinstance(d, Categorical) else _jsonable(v)
     return out
+
+
+def decode_params(stored: dict[str, Any], dists: dict[str, Distribution]) -> dict[str, Any]:
+    """Stored parameters back to the values the estimator takes (the very choices)."""
+    out = {}
+    for k, v in stored.items():
+        d = dists.get(k)
+        out[k] = d.decode(v) if isinstance(d, Categorical) else v
+    return out
+
+
+def _from_optuna(params: dict[str, Any], dists: dict[str, Distribution]) -> dict[str, Any]:
+    """Optuna's values to the estimator's: a categorical position to its choice."""
+    return {
+        k: dists[k].choices[v] if isinstance(dists[k], Categorical) else v  # type: ignore[union-attr]
+        for k, v in params.items()
+    }
 
 
 class _Progress:
@@ -643,7 +711,7 @@ def _summarise(
     ranked = [t for t in searched if math.isfinite(t.mean)]
     if not ranked:
         first = next((t.errors[0] for t in searched if t.errors), "no error recorded")
-        raise InputError(
+        raise AllFailed(
             f"All {len(searched)} trials failed on every fold; nothing to choose. The first "
             f"error:\n{first}"
         )
@@ -738,8 +806,6 @@ def _importances(
     from optuna.importance import FanovaImportanceEvaluator, get_param_importances
     from optuna.trial import create_trial
 
-    from mlvet.experiments._space import label
-
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -748,8 +814,8 @@ def _importances(
         )
         for t in ranked:
             params = {
-                k: label(v) if isinstance(dists[k], Categorical) else v
-                for k, v in _restore(t.params, dists).items()
+                k: d.index(v) if isinstance(d := dists[k], Categorical) else v
+                for k, v in t.params.items()
                 if k in varied
             }
             study.add_trial(
@@ -771,11 +837,12 @@ def _edges(best: Trial, dists: dict[str, Distribution]) -> dict[str, str]:
     for k, d in dists.items():
         if isinstance(d, Categorical) or k not in best.params:
             continue
-        pos = d.position(best.params[k])
-        if isinstance(d, Int) and d.high - d.low >= 2:
-            low_edge, high_edge = best.params[k] == d.low, best.params[k] == d.high
-        else:
-            low_edge, high_edge = pos <= EDGE, pos >= 1 - EDGE
+        value = best.params[k]
+        if isinstance(d, Int) and d.high - d.low < 2:
+            continue  # two values: each is an end, as with a categorical
+        pos = d.position(value)
+        low_edge = pos <= EDGE or (isinstance(d, Int) and value == d.low)
+        high_edge = pos >= 1 - EDGE or (isinstance(d, Int) and value == d.high)
         if low_edge or high_edge:
             out[k] = "lower" if low_edge else "upper"
     return out
@@ -881,6 +948,31 @@ def _open_search(
             },
         )
     return run_id
+
+
+def _fail(led: Any, run_id: str, exc: BaseException, name: str) -> None:
+    """Close a search that could not finish: status ``failed``; TC202 when every trial
+    failed, with the first traceback."""
+    from sqlalchemy import select
+
+    from mlvet.ledger import _schema as s
+    from mlvet.ledger import write_findings
+    from mlvet.ledger._ledger import now_iso
+
+    with led.transaction() as tx:
+        status = tx.conn.execute(select(s.runs.c.status).where(s.runs.c.id == run_id)).scalar()
+        if status != "running":
+            return
+        tx.update(s.runs, run_id, {"status": "failed", "ended_at": now_iso()})
+        if isinstance(exc, AllFailed):
+            finding = Finding.of(
+                "TC202",
+                f"Every trial of the search {name!r} failed; nothing was searched. "
+                f"{str(exc).splitlines()[0]}",
+                location=Location(dataset=f"tune:{name}"),
+                evidence={"error": str(exc)[:4000]},
+            )
+            write_findings(tx, (finding,), run_id=run_id)
 
 
 def _finish(led: Any, run_id: str, result: TuneResult) -> TuneResult:
