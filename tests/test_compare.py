@@ -227,3 +227,48 @@ def test_one_holdout_split_uses_mcnemar_and_a_paired_bootstrap() -> None:
     assert pair.mean == pytest.approx(
         result.scores["LogisticRegression"][0] - result.scores["baseline: dummy"][0]
     )
+
+
+def test_unequal_preprocessing_within_and_across_comparisons(sqlite_url: str) -> None:
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+    X, y = data(seed=6)
+    first = mlvet.compare(
+        {
+            "model": make_pipeline(StandardScaler(), LogisticRegression()),
+            "tree": DecisionTreeClassifier(max_depth=3, random_state=0),
+        },
+        X,
+        y,
+        scoring="roc_auc",
+        cv=CV,
+        name="weekly",
+        ledger=sqlite_url,
+    )
+    pe204 = [f for f in first.findings if f.code == "PE204"]
+    assert len(pe204) == 1 and "model: StandardScaler; tree: none" in pe204[0].message
+    assert "baseline" not in pe204[0].message  # the baselines' own scaler does not count
+    second = mlvet.compare(
+        {
+            "model": make_pipeline(MinMaxScaler(), LogisticRegression()),
+            "tree": DecisionTreeClassifier(max_depth=3, random_state=0),
+        },
+        X,
+        y,
+        scoring="roc_auc",
+        cv=CV,
+        name="weekly",
+        ledger=sqlite_url,
+    )
+    pe201 = [f for f in second.findings if f.code == "PE201"]
+    assert len(pe201) == 1 and "preprocessing (for model)" in pe201[0].message
+    same = mlvet.compare(
+        {"tree": DecisionTreeClassifier(max_depth=3, random_state=0)},
+        X,
+        y,
+        scoring="roc_auc",
+        cv=CV,
+        ledger=sqlite_url,
+    )
+    assert not [f for f in same.findings if f.code in ("PE201", "PE204")]

@@ -381,7 +381,7 @@ RULES: tuple[Rule, ...] = (
         "compared-on-other-splits",
         "unequal-pipelines",
         Severity.WARNING,
-        "A comparison of the same name was recorded before on different splits or different data, so the two cannot be set side by side.",
+        "A comparison of the same name was recorded before on different splits, different data or with a candidate's preprocessing changed, so the two cannot be set side by side.",
         "Score every candidate in one compare() call, or keep the splitter, its seed and the data fixed between runs.",
         guard="compare",
     ),

@@ -482,13 +482,21 @@ def _record(
             .order_by(s.runs.c.started_at)
         ).all()
         findings = list(comparison.findings)
+        now = {k: preprocessing(m) for k, m in models.items()}
         for other_id, params, split_fp in earlier:
-            other_data = json.loads(params).get("data_fingerprint")
+            before = json.loads(params)
+            other_data = before.get("data_fingerprint")
+            other_steps = {
+                k: tuple(st["class"].rsplit(".", 1)[-1] for st in d.get("steps", [])[:-1])
+                for k, d in (before.get("candidates") or {}).items()
+            }
+            changed = sorted(k for k in now.keys() & other_steps.keys() if now[k] != other_steps[k])
             what = [
                 label
                 for label, differs in (
                     ("splits", split_fp != comparison.split_fingerprint),
                     ("data", other_data != comparison.data_fingerprint),
+                    (f"preprocessing (for {', '.join(changed)})", bool(changed)),
                 )
                 if differs
             ]
