@@ -201,6 +201,9 @@ def test_public_surface_is_pinned() -> None:
         "compare",
         "diff",
         "tune",
+        # communicate with confidence
+        "Guard",
+        "Routing",
     }
     assert set(mlvet.__all__) == expected
     for name in expected:

@@ -73,6 +73,7 @@ __all__ = [
     "Features",
     "Finding",
     "Fingerprint",
+    "Guard",
     "InputError",
     "Int",
     "Ledger",
@@ -82,6 +83,7 @@ __all__ = [
     "LogUniform",
     "MlvetError",
     "NotFoundError",
+    "Routing",
     "RunDiff",
     "ScorecardRow",
     "Settings",
@@ -121,3 +123,13 @@ __all__ = [
     "validate",
     "vaults",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """``mlvet.Guard`` and ``mlvet.Routing`` load scikit-learn and MAPIE on first use, so
+    that ``import mlvet`` stays light."""
+    if name in ("Guard", "Routing"):
+        from mlvet import guard
+
+        return getattr(guard, name)
+    raise AttributeError(f"module 'mlvet' has no attribute {name!r}")
