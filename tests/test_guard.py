@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -147,12 +148,12 @@ def test_route_hands_unsure_rows_to_the_fallback_then_to_review() -> None:
     assert sum(counts.values()) == len(Xb)
     frame = routing.frame()
     taken = frame[frame.decision == "fallback"]
-    fb_sets = (
-        guard.fallback_.estimator.predict_proba(Xb[taken.index]) >= 1 - guard.fallback_.threshold
-    )
+    first = guard.fallback_[0]
+    fb_sets = first.estimator.predict_proba(Xb[taken.index]) >= 1 - first.threshold - 1e-8
     assert (fb_sets.sum(axis=1) == 1).all()  # the fallback decides only where it is sure
     assert (taken.prediction.to_numpy() == np.argmax(fb_sets, axis=1)).all()
     assert frame[frame.decision == "review"].reason.str.endswith("queued for review").all()
+    assert set(taken.decided_by) == {"fallback 1 (HistGradientBoostingClassifier)"}
     alone = Guard(LogisticRegression(max_iter=1000), alpha=ALPHA).fit(Xa, ya).route(Xb)
     sizes = alone.set_size
     assert set(alone.decision[sizes == 1]) == {"model"} and set(alone.decision[sizes != 1]) <= {
@@ -162,6 +163,29 @@ def test_route_hands_unsure_rows_to_the_fallback_then_to_review() -> None:
         alone.reason[sizes == 0]
         == "the model's conformal set is empty (no class is plausible); nobody else to ask"
     ).all()
+
+
+def test_a_fallback_chain_is_tried_in_order() -> None:
+    Xa, ya, Xb, _ = classes(4)
+    chain = [
+        DummyClassifier(strategy="prior"),  # never sure
+        LogisticRegression(max_iter=1000),
+        HistGradientBoostingClassifier(max_iter=60, random_state=0),
+    ]
+    guard = Guard(DummyClassifier(strategy="prior"), alpha=ALPHA, fallback=chain, review=True)
+    routing = guard.fit(Xa, ya).route(Xb)
+    used = set(routing.decided_by)
+    assert "fallback 1 (DummyClassifier)" not in used
+    assert {
+        "fallback 2 (LogisticRegression)",
+        "fallback 3 (HistGradientBoostingClassifier)",
+    } <= used
+    # the third decides only rows the second was unsure of
+    second = guard.fallback_[1]
+    rows = np.flatnonzero(routing.decided_by == "fallback 3 (HistGradientBoostingClassifier)")
+    sets = second.estimator.predict_proba(Xb[rows]) >= 1 - second.threshold - 1e-8
+    assert (sets.sum(axis=1) != 1).all()
+    assert len(guard.fallback_) == 3
 
 
 def test_regression_routes_by_interval_width() -> None:
@@ -227,3 +251,55 @@ EXPECTED = {
 )
 def test_scikit_learn_contract(estimator: Guard, check: object) -> None:
     check(estimator)  # type: ignore[operator]
+
+
+# --- calibration evidence ------------------------------------------------------------------------
+def test_calibration_numbers_match_scikit_learn_and_tell_calibrated_from_overconfident(
+    tmp_path: Any,
+) -> None:
+    from sklearn.calibration import calibration_curve
+    from sklearn.metrics import brier_score_loss
+
+    from mlvet.guard import calibration_report
+
+    rng = np.random.default_rng(0)
+    p = rng.uniform(0.001, 0.999, 20_000)
+    y = (rng.uniform(size=p.size) < p).astype(int)  # calibrated by construction
+    honest = calibration_report(y, p, n_bins=10)
+    assert honest.brier == pytest.approx(brier_score_loss(y, p))
+    acc, conf = calibration_curve(y, p, n_bins=10)
+    assert [c["accuracy"] for c in honest.curve] == pytest.approx(acc)
+    assert [c["confidence"] for c in honest.curve] == pytest.approx(conf)
+    assert honest.ece < 0.02
+    sharp = np.clip(0.5 + 1.8 * (p - 0.5), 0.001, 0.999)  # overconfident: pushed to 0 and 1
+    loud = calibration_report(y, sharp, n_bins=10)
+    assert loud.ece > 0.08 and loud.brier > honest.brier  # the mean gap is about 0.1
+    seg = calibration_report(y, p, segments=np.where(np.arange(p.size) % 2, "odd", "even"))
+    assert set(seg.segments) == {"even", "odd"} and all(
+        v["ece"] < 0.03 for v in seg.segments.values()
+    )
+    png = honest.plot(tmp_path / "reliability.png")
+    import matplotlib.image as mpimg
+
+    assert mpimg.imread(png).shape[0] > 400
+    page = seg.to_html(title="fails <model>")
+    assert (
+        "data:image/png;base64," in page
+        and "fails &lt;model&gt;" in page
+        and "<td>odd</td>" in page
+    )
+
+
+def test_guard_reports_calibration_and_calibration_input_is_checked() -> None:
+    from mlvet.guard import calibration_report
+
+    Xa, ya, Xb, yb = classes(5)
+    guard = Guard(LogisticRegression(max_iter=1000)).fit(Xa, ya)
+    report = guard.calibration_report(Xb, yb)
+    assert report.task == "top-label" and 0 < report.ece < 0.1 and report.n == len(yb)
+    with pytest.raises(InputError, match="do not sum to 1"):
+        calibration_report([0, 1], [[0.5, 0.6], [0.2, 0.8]])
+    with pytest.raises(InputError, match="outside"):
+        calibration_report([0, 1], [1.2, 0.3])
+    with pytest.raises(InputError, match=r"pass classes=model\.classes_"):
+        calibration_report([0, 0], [[0.5, 0.5], [0.2, 0.8]])

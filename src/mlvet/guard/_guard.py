@@ -8,8 +8,8 @@ probability at least ``1 - alpha``; for a regressor, an *interval* with that cov
 
 * ``model`` — the model's set is one class (or its interval is narrower than
   ``max_width``): the model's prediction stands;
-* ``fallback`` — the model is unsure, and the fallback model (calibrated the same way) is
-  sure: the fallback decides;
+* ``fallback`` — the model is unsure, and a fallback (calibrated the same way) is sure:
+  the first sure model of the fallback chain decides (``Routing.decided_by`` names it);
 * ``review`` — still unsure and ``review=True``: a person decides;
 * ``abstain`` — still unsure, and nobody else to ask.
 
@@ -136,6 +136,7 @@ class Routing:
     prediction: np.ndarray
     set_size: np.ndarray | None = None
     width: np.ndarray | None = None
+    decided_by: np.ndarray | None = None
 
     def counts(self) -> dict[str, int]:
         return {d: int((self.decision == d).sum()) for d in DECISIONS}
@@ -156,6 +157,8 @@ class Routing:
             data["set_size"] = self.set_size
         if self.width is not None:
             data["width"] = self.width
+        if self.decided_by is not None:
+            data["decided_by"] = self.decided_by
         return pd.DataFrame(data)
 
     def __len__(self) -> int:
@@ -171,8 +174,9 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
     alpha : the miscoverage, in (0, 1): sets or intervals hold the truth with probability
         at least ``1 - alpha``.
     method : ``"split"``, ``"cross"`` or ``"mondrian"`` (per-class thresholds; classifiers).
-    fallback : an estimator of the same kind, calibrated like the model, that decides the
-        rows the model is unsure of when it is sure itself.
+    fallback : an estimator of the same kind, or an ordered list of them (a fallback
+        chain: say a simpler robust model, then a rule written as an estimator), each
+        calibrated like the model; the first one sure of a row decides it.
     review : route rows that neither model is sure of to ``review`` (else ``abstain``).
     calibration_size : the share of rows ``fit`` holds out to calibrate (split, mondrian).
     cv : folds of the cross-conformal predictor.
@@ -224,13 +228,14 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
                 "method='mondrian' calibrates one threshold per class, for classifiers; use "
                 "'split' or 'cross' for a regressor."
             )
-        if self.fallback is not None and (
-            not hasattr(self.fallback, "fit") or is_classifier(self.fallback) != classifier
-        ):
-            raise InputError(
-                "fallback must be an estimator of the same kind as the model (a classifier "
-                f"for a classifier); got {self.fallback!r}."
-            )
+        for est in self._chain():
+            if not hasattr(est, "fit") or isinstance(est, type) or is_classifier(est) != classifier:
+                raise InputError(
+                    "fallback must be an estimator of the same kind as the model (a classifier "
+                    f"for a classifier), or a list of them; got {est!r}."
+                )
+            if classifier and not hasattr(est, "predict_proba"):
+                raise InputError(f"The fallback {type(est).__name__} has no predict_proba.")
         if not isinstance(self.review, bool):
             raise InputError(f"review must be True or False; got {self.review!r}.")
         if not (isinstance(self.calibration_size, float) and 0 < self.calibration_size < 1):
@@ -277,6 +282,11 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
                 )
         return y_arr
 
+    def _chain(self) -> list[Any]:
+        if self.fallback is None:
+            return []
+        return list(self.fallback) if isinstance(self.fallback, (list, tuple)) else [self.fallback]
+
     # -- fitting -----------------------------------------------------------------------------
     def fit(self, X: Any, y: Any) -> Guard:
         """Fit the model (and the fallback) and calibrate them (see ``method``)."""
@@ -286,9 +296,7 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
         self._classifier = is_classifier(self.model)
         if self.method == "cross":
             self.calibrated_ = self._cross(self.model, X, y_arr)
-            self.fallback_ = (
-                self._cross(self.fallback, X, y_arr) if self.fallback is not None else None
-            )
+            self.fallback_ = [self._cross(est, X, y_arr) for est in self._chain()]
             self._finish(X, y_arr)
             return self
         from sklearn.model_selection import train_test_split
@@ -306,8 +314,8 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
         X_tr, y_tr = _rows(X, train), y_arr[train]
         X_cal, y_cal = _rows(X, cal), y_arr[cal]
         model = clone(self.model).fit(X_tr, y_tr)
-        fallback = clone(self.fallback).fit(X_tr, y_tr) if self.fallback is not None else None
-        return self._calibrate(model, fallback, X_cal, y_cal)
+        chain = [clone(est).fit(X_tr, y_tr) for est in self._chain()]
+        return self._calibrate(model, chain, X_cal, y_cal)
 
     def calibrate(self, X_cal: Any, y_cal: Any) -> Guard:
         """Calibrate an already fitted model (and fallback) on held-out rows."""
@@ -319,7 +327,7 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
             )
         from sklearn.utils.validation import check_is_fitted
 
-        for est in (self.model, self.fallback):
+        for est in (self.model, *self._chain()):
             if est is not None:
                 try:
                     check_is_fitted(est)
@@ -331,11 +339,11 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
         self._classifier = is_classifier(self.model)
         X_cal = _check_X(X_cal, "Guard.calibrate")
         y_cal = self._check_target(y_cal, X_cal.shape[0])
-        return self._calibrate(self.model, self.fallback, X_cal, y_cal)
+        return self._calibrate(self.model, self._chain(), X_cal, y_cal)
 
-    def _calibrate(self, model: Any, fallback: Any, X_cal: Any, y_cal: np.ndarray) -> Guard:
+    def _calibrate(self, model: Any, chain: list[Any], X_cal: Any, y_cal: np.ndarray) -> Guard:
         self.calibrated_ = self._split(model, X_cal, y_cal)
-        self.fallback_ = self._split(fallback, X_cal, y_cal) if fallback is not None else None
+        self.fallback_ = [self._split(est, X_cal, y_cal) for est in chain]
         self._finish(X_cal, y_cal)
         return self
 
@@ -504,16 +512,19 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
             reason[~sure] = f"the model's interval is wider than {self.max_width}"
             size = None
         decision[sure] = "model"
-        unsure = ~sure
-        if self.fallback_ is not None and unsure.any():
-            rows = np.flatnonzero(unsure)
+        decided_by = np.where(sure, "model", "").astype(object)
+        for position, fallback in enumerate(self.fallback_):
+            rows = np.flatnonzero(decision != "model")
+            rows = rows[decided_by[rows] == ""]
+            if not rows.size:
+                break
             X_u = _rows(X, rows)
             if self._classifier:
-                fb_pred, fb_sets = self._sets(self.fallback_, X_u)
+                _, fb_sets = self._sets(fallback, X_u)
                 fb_sure = fb_sets.sum(axis=1) == 1
-                fb_value = np.asarray(self.fallback_.estimator.classes_)[np.argmax(fb_sets, axis=1)]
+                fb_value = np.asarray(fallback.estimator.classes_)[np.argmax(fb_sets, axis=1)]
             else:
-                fb_pred, fb_bounds = self._intervals(self.fallback_, X_u)
+                fb_pred, fb_bounds = self._intervals(fallback, X_u)
                 fb_width = fb_bounds[:, 1] - fb_bounds[:, 0]
                 fb_sure = (
                     np.ones(len(rows), dtype=bool)
@@ -521,19 +532,38 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
                     else fb_width <= self.max_width
                 )
                 fb_value = fb_pred
+            label = f"fallback {position + 1} ({type(fallback.estimator).__name__})"
             taken = rows[fb_sure]
             decision[taken] = "fallback"
+            decided_by[taken] = label
             prediction[taken] = np.asarray(fb_value, dtype=object)[fb_sure]
-            reason[taken] = np.asarray(reason[taken], dtype=object) + "; the fallback is sure"
+            reason[taken] = np.asarray(reason[taken], dtype=object) + f"; {label} is sure"
             left = rows[~fb_sure]
-            reason[left] = np.asarray(reason[left], dtype=object) + "; the fallback is unsure too"
+            reason[left] = np.asarray(reason[left], dtype=object) + f"; {label} is unsure too"
         still = decision != "model"
         still &= decision != "fallback"
         if self.review:
             reason[still] = np.asarray(reason[still], dtype=object) + "; queued for review"
         else:
             reason[still] = np.asarray(reason[still], dtype=object) + "; nobody else to ask"
-        return Routing(decision, reason, prediction, size, width)
+        decided_by[decision == "review"] = "reviewer"
+        decided_by[decision == "abstain"] = "nobody"
+        return Routing(decision, reason, prediction, size, width, decided_by)
+
+    def calibration_report(self, X: Any, y: Any, *, segments: Any = None, n_bins: int = 10) -> Any:
+        """Brier score, ECE and the reliability curve of the model's probabilities on
+        held-out rows (overall and per segment); see :func:`calibration_report`."""
+        from mlvet.guard._calibration import calibration_report
+
+        cal = self._fitted()
+        if not self._classifier:
+            raise InputError("calibration_report is for classifiers' probabilities.")
+        X = _check_X(X, "Guard.calibration_report")
+        y_arr = self._check_target(y, X.shape[0])
+        proba = cal.estimator.predict_proba(X)
+        return calibration_report(
+            y_arr, proba, classes=cal.estimator.classes_, segments=segments, n_bins=n_bins
+        )
 
     def coverage(self, X: Any, y: Any) -> float:
         """The share of rows whose set (or interval) holds the true label."""
