@@ -66,7 +66,8 @@ def test_a_local_dask_cluster_gives_the_serial_results() -> None:
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
         ) as cluster,
         distributed.Client(cluster) as client,
-        parallel_backend("dask"),distributed.get_task_stream(client) as stream
+        parallel_backend("dask"),
+        distributed.get_task_stream(client) as stream,
     ):
         on_dask = _runs()
     workers = {task["worker"] for task in stream.data}

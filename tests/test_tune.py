@@ -624,3 +624,71 @@ def test_more_bad_input_is_named() -> None:
     )
     assert np.isfinite(listed.best_score)
     assert json.dumps(result.to_dict(), allow_nan=False)
+
+
+class Stoppable(KNeighborsClassifier):
+    """Stands in for a worker stopped by Ctrl-C in the middle of its trials."""
+
+    stop_at: int | None = None
+
+    def fit(self, X: Any, y: Any) -> Stoppable:
+        if Stoppable.stop_at is not None and self.n_neighbors == Stoppable.stop_at:
+            raise KeyboardInterrupt
+        return super().fit(X, y)  # type: ignore[no-any-return]
+
+
+def test_a_stopped_shared_worker_gives_its_trials_back(sqlite_url: str) -> None:
+    X, y = data()
+    space = {"n_neighbors": Int(1, 40)}
+    kwargs: dict[str, Any] = {
+        "scoring": "roc_auc",
+        "cv": CV,
+        "n_trials": 8,
+        "seed": 3,
+        "ledger": sqlite_url,
+        "name": "pool",
+        "shared": True,
+        "progress": False,
+    }
+    third = sample(space, seed=3, index=3)["n_neighbors"]
+    Stoppable.stop_at = third
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            tune(Stoppable(), space, X, y, **kwargs)
+    finally:
+        Stoppable.stop_at = None
+    with open_ledger(sqlite_url).connect() as conn:
+        statuses = dict(conn.execute(select(s.trials.c.trial_index, s.trials.c.status)).all())
+    assert "released" in statuses.values() and "running" not in statuses.values()
+    again = tune(Stoppable(), space, X, y, **kwargs)  # a rerun joins and finishes the search
+    alone = tune(
+        Stoppable(), space, X, y, **(kwargs | {"shared": False, "record": False, "ledger": None})
+    )
+    assert _scores(again) == _scores(alone)
+    with open_ledger(sqlite_url).connect() as conn:
+        runs = conn.execute(select(s.runs.c.status).where(s.runs.c.kind == "tune")).scalars().all()
+    assert runs == ["completed"]
+
+
+def test_numpy_choices_and_given_splits_are_checked(sqlite_url: str) -> None:
+    X, y = data(120)
+    space = {"C": Categorical(list(np.logspace(-2, 2, 5)))}
+    result = tune(
+        LogisticRegression(),
+        space,
+        X,
+        y,
+        scoring="accuracy",
+        cv=CV,
+        n_trials=6,
+        ledger=sqlite_url,
+        progress=False,
+    )
+    assert result.best_params["C"] in list(np.logspace(-2, 2, 5))
+    folds = list(CV.split(X, y))
+    leaky = [(np.arange(120), te) for _, te in folds]
+    with pytest.raises(InputError, match="on both the train and the test side"):
+        tune(LogisticRegression(), space, X, y, scoring="accuracy", cv=leaky, record=False)
+    floats = [(tr.astype(float), te) for tr, te in folds]
+    with pytest.raises(InputError, match="1-D array of integer row positions"):
+        tune(LogisticRegression(), space, X, y, scoring="accuracy", cv=floats, record=False)

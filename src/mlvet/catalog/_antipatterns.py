@@ -230,6 +230,11 @@ ANTIPATTERNS: tuple[Antipattern, ...] = (
         ),
         consequence="Over-confident decisions and no route to a human or a fallback.",
         guard="Guard: conformal sets, fallbacks, review",
+        coverage=(
+            "mlvet.Guard: conformal sets and intervals (split, cross, Mondrian), fallback "
+            "chains and a review queue; calibration reports; the model registry reports "
+            "models without calibration evidence, poorly calibrated, or bare in production"
+        ),
         kinds=(
             Kind("no-uncertainty", "predictions emitted without sets, intervals or scores"),
             Kind("miscalibrated", "calibration error beyond threshold or not measured"),

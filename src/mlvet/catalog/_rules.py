@@ -40,7 +40,7 @@ class Rule:
     fix: str
     guard: str = "lint"
     """Which guard reports the code: ``lint``, ``check_split``, ``trace``, ``vault``, ``compare``,
-    ``tune``, ``ablate``, ``diff``, ``catalog``, ``audit``."""
+    ``tune``, ``ablate``, ``diff``, ``guard``, ``catalog``, ``audit``."""
 
     @property
     def family(self) -> str:
@@ -381,7 +381,7 @@ RULES: tuple[Rule, ...] = (
         "compared-on-other-splits",
         "unequal-pipelines",
         Severity.WARNING,
-        "A comparison of the same name was recorded before on different splits, different data or with a candidate's preprocessing changed, so the two cannot be set side by side.",
+        "The last comparison of the same name used different splits or different data, or a candidate's preprocessing steps changed since, so the two cannot be set side by side.",
         "Score every candidate in one compare() call, or keep the splitter, its seed and the data fixed between runs.",
         guard="compare",
     ),
@@ -430,6 +430,34 @@ RULES: tuple[Rule, ...] = (
         "Between two runs several factors changed (data, features, preprocessing, parameters, code) but one is credited with the difference.",
         "Change one factor at a time, or run mlvet.ablate over the changed factors before crediting one.",
         guard="diff",
+    ),
+    # --- CW: Communicate with Ambivalence ------------------------------------------------
+    Rule(
+        "CW201",
+        "no-calibration-evidence",
+        "miscalibrated",
+        Severity.WARNING,
+        "A model was registered or promoted with no calibration evidence, so nobody knows whether its probabilities mean what they say.",
+        "Register it with calibration=guard.calibration_report(X_val, y_val) (Brier score, ECE, reliability diagram) on held-out rows.",
+        guard="guard",
+    ),
+    Rule(
+        "CW202",
+        "poorly-calibrated",
+        "miscalibrated",
+        Severity.WARNING,
+        "The model's expected calibration error on held-out rows is above the threshold.",
+        "Recalibrate (CalibratedClassifierCV with isotonic or sigmoid on held-out rows), or communicate sets from a Guard rather than raw probabilities.",
+        guard="guard",
+    ),
+    Rule(
+        "CW203",
+        "point-predictions-only",
+        "no-uncertainty",
+        Severity.WARNING,
+        "A model goes to production bare: it will emit point predictions with no set, interval or route for uncertain rows.",
+        "Deploy it behind mlvet.Guard (conformal sets or intervals, a fallback chain, a review queue) and register the Guard.",
+        guard="guard",
     ),
     # --- MV: files mlvet could not analyse -----------------------------------------------
     Rule(

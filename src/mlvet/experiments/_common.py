@@ -53,6 +53,8 @@ def split_list(
         )
     try:
         splits = [(np.asarray(tr), np.asarray(te)) for tr, te in cv.split(X, y)]
+    except InputError:
+        raise
     except (ValueError, TypeError) as exc:
         raise InputError(
             f"The splitter {cv!r} cannot split these rows: {exc} A group splitter needs its "
@@ -81,14 +83,23 @@ class _Fixed:
 
     def split(self, X: Any, y: Any = None, groups: Any = None) -> Any:
         n = len(y) if y is not None else len(X)
-        for tr, te in self.pairs:
-            if (
-                tr.size == 0
-                or te.size == 0
-                or max(tr.max(), te.max()) >= n
-                or min(tr.min(), te.min()) < 0
-            ):
-                raise ValueError(f"a (train, test) pair indexes outside the {n} rows or is empty.")
+        for k, (tr, te) in enumerate(self.pairs):
+            for side, idx in (("train", tr), ("test", te)):
+                if idx.ndim != 1 or idx.dtype.kind not in "iu":
+                    raise InputError(
+                        f"Split {k}: the {side} side must be a 1-D array of integer row "
+                        f"positions; got dtype {idx.dtype} and shape {idx.shape}."
+                    )
+                if idx.size == 0 or idx.max() >= n or idx.min() < 0:
+                    raise InputError(
+                        f"Split {k}: the {side} side is empty or indexes outside the {n} rows."
+                    )
+            shared = np.intersect1d(tr, te)
+            if shared.size:
+                raise InputError(
+                    f"Split {k}: {shared.size} row(s) are on both the train and the test side "
+                    f"(first: {shared[:5].tolist()}); a model would be scored on rows it learned."
+                )
             yield tr, te
 
     def __repr__(self) -> str:

@@ -483,7 +483,7 @@ def _record(
         ).all()
         findings = list(comparison.findings)
         now = {k: preprocessing(m) for k, m in models.items()}
-        for other_id, params, split_fp in earlier:
+        for other_id, params, split_fp in earlier[-1:]:  # the latest run of that name
             before = json.loads(params)
             other_data = before.get("data_fingerprint")
             other_steps = {
@@ -504,7 +504,7 @@ def _record(
                 findings.append(
                     Finding.of(
                         "PE201",
-                        f"The comparison {name!r} was recorded before (run {other_id[:8]}) on "
+                        f"The comparison {name!r} was last recorded (run {other_id[:8]}) on "
                         f"other {' and '.join(what)}; its scores cannot be set beside these.",
                         location=Location(dataset=f"compare:{name}", run_id=run_id),
                         evidence={"earlier_run": other_id, "differs": what},

@@ -165,23 +165,26 @@ class Categorical:
             if c is value:
                 return i
         for i, c in enumerate(self.choices):
-            if _plain(c) and _plain(value) and type(c) is type(value) and c == value:
+            if _plain(c) and _plain(value) and type(_py(c)) is type(_py(value)) and c == value:
                 return i
         raise InputError(f"{value!r} is not one of the choices {self.labels()}.")
 
     def encode(self, value: Any) -> Any:
         """The value as the ledger stores it."""
         i = self.index(value)
-        return self.choices[i] if _plain(self.choices[i]) else self.labels()[i]
+        choice = self.choices[i]
+        if _plain(choice) and not (isinstance(_py(choice), str) and _py(choice) in self.labels()):
+            return _py(choice)
+        return self.labels()[i]  # objects, inf and NaN, and strings that look like a label
 
     def decode(self, stored: Any) -> Any:
         """The choice a stored value stands for."""
-        for c in self.choices:
-            if _plain(c) and type(c) is type(stored) and c == stored:
-                return c
         labels = self.labels()
         if isinstance(stored, str) and stored in labels:
             return self.choices[labels.index(stored)]
+        for c in self.choices:
+            if _plain(c) and type(_py(c)) is type(stored) and _py(c) == stored:
+                return c
         return stored
 
     def describe(self) -> dict[str, Any]:
@@ -198,7 +201,16 @@ Distribution = Uniform | Int | Categorical
 
 
 def _plain(value: Any) -> bool:
-    return value is None or isinstance(value, (bool, int, float, str))
+    """A value the ledger stores as itself: None, a bool, an int, a finite float, a str."""
+    value = _py(value)
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return value is None or isinstance(value, (bool, int, str))
+
+
+def _py(value: Any) -> Any:
+    """numpy scalars as the Python values they stand for."""
+    return value.item() if isinstance(value, np.generic) else value
 
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")

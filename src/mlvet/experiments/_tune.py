@@ -345,8 +345,11 @@ class _LocalStore:
         for t in trials:
             self._done[t.index] = t
 
-    def collect(self, wait: float) -> list[Trial]:
+    def collect(self, wait: float) -> list[Trial] | None:
         return [self._done[i] for i in sorted(self._done)]
+
+    def release(self) -> None:
+        """Nothing to give back: the claims were this process's own."""
 
 
 class _LedgerStore:
@@ -371,14 +374,19 @@ class _LedgerStore:
         from mlvet.ledger import _schema as s
 
         with self.led.transaction() as tx:
-            taken = {
-                int(i)
-                for (i,) in tx.conn.execute(
-                    select(s.trials.c.trial_index).where(s.trials.c.run_id == self.run_id)
+            rows = tx.conn.execute(
+                select(s.trials.c.trial_index, s.trials.c.id, s.trials.c.status).where(
+                    s.trials.c.run_id == self.run_id
                 )
-            }
+            ).all()
+            released = {int(i): pk for i, pk, status in rows if status == "released"}
+            taken = {int(i) for i, _, status in rows if status != "released"}
             free = [i for i in self.order if i not in taken][:k]
             for i in free:
+                if i in released:  # a trial another worker gave back when it was stopped
+                    tx.update(s.trials, released[i], {"status": "running", "worker": self.worker})
+                    self._pks[i] = released[i]
+                    continue
                 self._pks[i] = tx.insert(
                     s.trials,
                     {
@@ -415,8 +423,30 @@ class _LedgerStore:
                     },
                 )
 
-    def collect(self, wait: float) -> list[Trial]:
-        """Every trial of the search, once no claimed trial is still running."""
+    def release(self) -> None:
+        """Give back the trials this worker claimed and did not finish (it was stopped)."""
+        from sqlalchemy import select
+
+        from mlvet.ledger import _schema as s
+
+        with self.led.transaction() as tx:
+            mine = (
+                tx.conn.execute(
+                    select(s.trials.c.id).where(
+                        s.trials.c.run_id == self.run_id,
+                        s.trials.c.worker == self.worker,
+                        s.trials.c.status == "running",
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            for pk in mine:
+                tx.update(s.trials, pk, {"status": "released"})
+
+    def collect(self, wait: float) -> list[Trial] | None:
+        """Every trial of the search, once no claimed trial is still running; None when
+        trials were given back and are waiting to be claimed again."""
         from sqlalchemy import select
 
         from mlvet.ledger import _schema as s
@@ -430,6 +460,8 @@ class _LedgerStore:
                     .all()
                 )
             running = [r["trial_index"] for r in rows if r["status"] == "running"]
+            if any(r["status"] == "released" for r in rows):
+                return None
             if not running and len(rows) >= len(self.order):
                 return [
                     _trial_from_row(r, self.dists)
@@ -559,21 +591,25 @@ def tune(
     width = max(1, effective_n_jobs(n_jobs))
     runner = _tpe_batches if sampler == "tpe" else _random_batches
     try:
+        all_trials = None
         with _Progress(progress, n_trials + 1, name) as advance:
-            for batch in runner(dists, seed, store, width):
-                trials = _run_batch(
-                    base, batch.todo, X, y_arr, splits, scorer, n_jobs, worker, seed
-                )
-                store.save(trials)
-                batch.done(trials)
-                advance(len(trials))
-        all_trials = store.collect(wait)
+            while all_trials is None:  # again while stopped workers' trials wait to be claimed
+                for batch in runner(dists, seed, store, width):
+                    trials = _run_batch(
+                        base, batch.todo, X, y_arr, splits, scorer, n_jobs, worker, seed
+                    )
+                    store.save(trials)
+                    batch.done(trials)
+                    advance(len(trials))
+                all_trials = store.collect(wait)
         result = _summarise(all_trials, dists, spec, scoring, splits, seed, name)
     except BaseException as exc:
         # a search that cannot finish is closed as failed, so that its name can be reused;
         # a shared search is left to the other workers unless every trial failed
         if led is not None and run_id is not None and (not shared or isinstance(exc, AllFailed)):
             _fail(led, run_id, exc, name)
+        elif shared:
+            store.release()  # another worker, or a rerun, picks up what this one claimed
         raise
     if led is not None and run_id is not None:
         result = _finish(led, run_id, result)

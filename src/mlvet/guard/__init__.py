@@ -1,5 +1,6 @@
-"""Communicate with confidence: conformal prediction sets and intervals, and routing of
-uncertain rows to a fallback model, a reviewer, or nobody (``mlvet.Guard``)."""
+"""Communicate with confidence: conformal prediction sets and intervals, routing of
+uncertain rows to a fallback chain, a reviewer or nobody (``mlvet.Guard``), calibration
+evidence, the model registry with its history, the review queue and the decision log."""
 
 from __future__ import annotations
 
@@ -9,13 +10,41 @@ from mlvet.guard._calibration import (
     expected_calibration_error,
 )
 from mlvet.guard._guard import DECISIONS, Guard, Routing, min_calibration_size
+from mlvet.guard._ledger import (
+    STAGES,
+    STATES,
+    DecisionLog,
+    ModelVersion,
+    ReviewItem,
+    decide,
+    model_history,
+    promote,
+    queue_reviews,
+    register_model,
+    review_item,
+    review_labels,
+    reviews,
+)
 
 __all__ = [
     "DECISIONS",
+    "STAGES",
+    "STATES",
     "CalibrationReport",
+    "DecisionLog",
     "Guard",
+    "ModelVersion",
+    "ReviewItem",
     "Routing",
     "calibration_report",
+    "decide",
     "expected_calibration_error",
     "min_calibration_size",
+    "model_history",
+    "promote",
+    "queue_reviews",
+    "register_model",
+    "review_item",
+    "review_labels",
+    "reviews",
 ]

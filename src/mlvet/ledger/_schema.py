@@ -379,6 +379,21 @@ alerts = Table(
     Index(None, "status", "updated_at"),
 )
 
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("log", String(255), nullable=False),
+    Column("row_key", String(255), nullable=False),
+    Column("model_version_id", Integer, ForeignKey("model_versions.id"), nullable=True),
+    Column("predicted", Boolean, nullable=False),
+    Column("notified", Boolean, nullable=False),
+    Column("intervened", Boolean, nullable=False),
+    Column("outcome", Boolean, nullable=True),
+    *_audit_cols(),
+    UniqueConstraint("log", "row_key"),
+)
+
 review_items = Table(
     "review_items",
     metadata,
