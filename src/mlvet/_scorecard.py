@@ -66,6 +66,10 @@ def scorecard(*, ledger: Ledger | str | None = None, verify: bool = True) -> lis
         reads = conn.execute(select(func.count()).select_from(s.vault_reads)).scalar() or 0
         if sealed or reads:
             checks["GE"] = checks.get("GE", 0) + int(sealed) + int(reads)
+        # a registered model version is checked for calibration evidence and uncertainty
+        versions = conn.execute(select(func.count()).select_from(s.model_versions)).scalar() or 0
+        if versions:
+            checks["CW"] = checks.get("CW", 0) + int(versions)
     audit_note = ""
     if verify:
         report = led.verify()

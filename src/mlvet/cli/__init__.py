@@ -6,6 +6,7 @@ Exit codes: 0 clean, 1 findings (or a broken audit chain), 2 usage or internal e
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from enum import StrEnum
@@ -64,6 +65,13 @@ vault_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(vault_app, name="vault")
+review_app = typer.Typer(
+    help="The human review queue: rows a Guard was unsure of, decided by a person.",
+    no_args_is_help=True,
+)
+app.add_typer(review_app, name="review")
+models_app = typer.Typer(help="Registered models and their stage history.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
 
 
 DbOpt = Annotated[
@@ -926,6 +934,112 @@ def diff_cmd(
         for f in result.findings:
             console.print(f"[yellow]{f.code}[/yellow] {escape(f.message)}")
     _exit_for(bool(result.findings), exit_zero)
+
+
+# --- review queue and models ----------------------------------------------------------
+@review_app.command("list")
+def review_list_cmd(
+    db: DbOpt = None,
+    status: Annotated[str, typer.Option(help="open, decided or all.")] = "open",
+    limit: Annotated[int, typer.Option(min=1)] = 100,
+    fmt: FormatOpt = TextOrJson.text,
+) -> None:
+    """Review items, oldest first: the row, the prediction, why it was routed."""
+    from mlvet.guard import reviews
+
+    if status not in ("open", "decided", "all"):
+        raise InputError(f"--status must be open, decided or all; got {status!r}.")
+    items = reviews(
+        status=None if status == "all" else status, limit=limit, ledger=_existing_ledger(db)
+    )
+    if fmt == "json":
+        typer.echo(json.dumps([i.__dict__ for i in items], indent=2, default=str))
+        return
+    table = Table("id", "row", "prediction", "reason", "status", title=f"review queue ({status})")
+    for column in table.columns:
+        column.overflow = "fold"
+    for i in items:
+        shown = {k: v for k, v in i.prediction.items()}
+        table.add_row(
+            str(i.id), escape(str(i.row_key)), escape(json.dumps(shown)), escape(i.reason), i.status
+        )
+    console.print(table)
+
+
+@review_app.command("show")
+def review_show_cmd(
+    item: Annotated[int, typer.Argument(help="The review item's id.")],
+    db: DbOpt = None,
+    fmt: FormatOpt = TextOrJson.text,
+) -> None:
+    """One review item in full: inputs, prediction, set or interval, reason, decision."""
+    from mlvet.guard import review_item
+
+    found = review_item(item, ledger=_existing_ledger(db))
+    if fmt == "json":
+        typer.echo(json.dumps(found.__dict__, indent=2, default=str))
+        return
+    console.print(
+        f"[bold]review item {found.id}[/bold] (row {escape(str(found.row_key))}), {found.status}"
+    )
+    console.print(f"  routed because: {escape(found.reason)}")
+    console.print(f"  model said: {escape(json.dumps(found.prediction))}")
+    for key, value in found.inputs.items():
+        console.print(f"    {escape(str(key))} = {escape(str(value))}")
+    if found.decision:
+        console.print(
+            f"  decided by {escape(str(found.reviewer))} at {found.decided_at}: "
+            f"{escape(json.dumps(found.decision))}"
+        )
+
+
+@review_app.command("decide")
+def review_decide_cmd(
+    item: Annotated[int, typer.Argument(help="The review item's id.")],
+    label: Annotated[str, typer.Option("--label", help="The reviewer's answer (becomes a label).")],
+    reviewer: Annotated[str, typer.Option("--reviewer", help="Who decides.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why.")],
+    db: DbOpt = None,
+) -> None:
+    """Decide an open review item; the decision, who and why are recorded."""
+    from mlvet.guard import decide
+
+    value: Any = label
+    with contextlib.suppress(json.JSONDecodeError):
+        value = json.loads(label)  # 1, 0, true, "text"
+    done = decide(item, value, reviewer=reviewer, reason=reason, ledger=_existing_ledger(db))
+    console.print(
+        f"review item {done.id} decided by {escape(str(done.reviewer))}: label "
+        f"{escape(json.dumps((done.decision or {}).get('label')))}"
+    )
+
+
+@models_app.command("history")
+def models_history_cmd(
+    name: Annotated[str, typer.Argument(help="A registered model's name.")],
+    db: DbOpt = None,
+    fmt: FormatOpt = TextOrJson.text,
+) -> None:
+    """Every stage change of every version of a model: when, who, why."""
+    from mlvet.guard import model_history
+
+    rows = model_history(name, ledger=_existing_ledger(db))
+    if fmt == "json":
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    table = Table(
+        "version", "stage", "at", "who", "why", "fingerprint", title=f"model {escape(name)}"
+    )
+    for r in rows:
+        table.add_row(
+            str(r["version"]),
+            r["stage"],
+            r["at"][:19],
+            escape(r["actor"]),
+            escape(r["reason"]),
+            r["fingerprint"],
+        )
+    console.print(table)
 
 
 # --- demo -----------------------------------------------------------------------------

@@ -25,8 +25,10 @@ For ``split`` and ``mondrian`` the sets are computed from one ``predict_proba`` 
 
 from __future__ import annotations
 
+import contextlib
 import math
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,6 +117,16 @@ def _check_X(X: Any, who: str) -> Any:
             "impute in the model's pipeline, or drop those rows."
         )
     return X
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """MAPIE checks a prefit model by predicting on an unnamed zeros array; a model fitted
+    on a frame then warns about feature names. That check is MAPIE's, not the user's."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="X does not have valid feature names")
+        warnings.filterwarnings("ignore", message=".*less labels than your training")
+        yield
 
 
 @dataclass(frozen=True)
@@ -369,7 +381,8 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
             from mapie.regression import SplitConformalRegressor
 
             mapie = SplitConformalRegressor(model, confidence_level=1 - alpha, prefit=True)
-            mapie.conformalize(X_cal, y_cal)
+            with _quiet():
+                mapie.conformalize(X_cal, y_cal)
             scores = np.asarray(mapie._mapie_regressor.conformity_scores_, dtype=float)
             return _Calibrated(model, mapie, _quantile(scores, alpha), len(y_cal))
         classes = np.asarray(model.classes_)
@@ -395,15 +408,15 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
             for k, c in enumerate(classes):
                 mask = y_cal == c
                 mapie = SplitConformalClassifier(model, confidence_level=1 - alpha, prefit=True)
-                with warnings.catch_warnings():  # one class per calibration subset, by design
-                    warnings.filterwarnings("ignore", message=".*less labels than your training")
+                with _quiet():  # one class per calibration subset, by design
                     mapie.conformalize(_rows(X_cal, np.flatnonzero(mask)), y_cal[mask])
                 scores = np.asarray(mapie._mapie_classifier.conformity_scores_, dtype=float)
                 thresholds[k] = _quantile(scores.ravel(), alpha)
                 per_class[c] = mapie
             return _Calibrated(model, per_class, thresholds, len(y_cal))
         mapie = SplitConformalClassifier(model, confidence_level=1 - alpha, prefit=True)
-        mapie.conformalize(X_cal, y_cal)
+        with _quiet():
+            mapie.conformalize(X_cal, y_cal)
         scores = np.asarray(mapie._mapie_classifier.conformity_scores_, dtype=float)
         return _Calibrated(model, mapie, _quantile(scores.ravel(), alpha), len(y_cal))
 
@@ -422,7 +435,8 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
                 clone(model), confidence_level=1 - alpha, cv=self.cv, random_state=self.random_state
             )
         try:
-            mapie.fit_conformalize(X, y)
+            with _quiet():
+                mapie.fit_conformalize(X, y)
         except ValueError as exc:
             raise InputError(f"Cross-conformal calibration failed: {exc}") from exc
         fitted = clone(model).fit(X, y)  # the point predictor: the model on every row

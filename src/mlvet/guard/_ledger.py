@@ -113,7 +113,7 @@ def _cw_findings(
         out.append(
             Finding.of(
                 "CW201",
-                f"{name}@{version} is {stage} with no calibration evidence: nobody has checked "
+                f"{name}@{version} ({stage}) has no calibration evidence: nobody has checked "
                 "that its probabilities mean what they say.",
                 location=where,
                 evidence={"stage": stage},
