@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 from typer.testing import CliRunner
 
 import mlvet
+import mlvet.guard
 from mlvet.cli import app
 from mlvet.ledger import _schema as s
 
@@ -117,7 +118,7 @@ def test_db_upgrade_creates_a_postgres_ledger(pg_url: str) -> None:
 
 
 @pytest.mark.slow
-def test_demo_tells_chapters_one_to_four(tmp_path: Path) -> None:
+def test_demo_tells_chapters_one_to_five(tmp_path: Path) -> None:
     out = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo")], terminal_width=160)
     assert out.exit_code == 0, out.output
     assert "QUARANTINED" in out.output and "DC202" in out.output and "verified" in out.output
@@ -131,7 +132,7 @@ def test_demo_tells_chapters_one_to_four(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'demo' / 'ledger.db'}"
     assert mlvet.open_ledger(url).verify().ok
     card = {r.family: r.status for r in mlvet.scorecard(ledger=url)}
-    assert card["DC"] == "guarded" and card["CW"] == "not checked"
+    assert card["DC"] == "guarded" and card["AN"] == "not checked"
     # chapter 2: the leaky draft is caught, its fixed twin is clean and supersedes it
     for code in ("DL141", "DL142", "DL101", "DL131", "GE101"):
         assert code in out.output
@@ -181,6 +182,17 @@ def test_demo_tells_chapters_one_to_four(tmp_path: Path) -> None:
         tmp_path / "demo" / "credit.png"
     ).exists()
     assert card["CA"] == "at risk" and card["TC"] != "not checked" and card["PE"] != "not checked"
+    # chapter 5: the guarded model, its routing, a review decided, the decision log
+    assert (tmp_path / "demo" / "reliability.png").exists()
+    assert "data:image/png;base64," in (tmp_path / "demo" / "calibration.html").read_text()
+    assert "review item 1 decided by ops-desk" in out.output and "ethical landmine" in out.output
+    decided = runner.invoke(
+        app, ["review", "list", "--status", "decided", "--db", url, "-f", "json"]
+    )
+    assert [i["reviewer"] for i in json.loads(decided.output)] == ["ops-desk"]
+    history = mlvet.guard.model_history("fails-forecaster", ledger=url)
+    assert [h["stage"] for h in history] == ["candidate", "production"]
+    assert card["CW"] == "guarded"
     shown = runner.invoke(app, ["trials", "fails-gbm-search", "--db", url], terminal_width=200)
     assert shown.exit_code == 0 and "default" in shown.output and shown.output.count(" 5/5 ") == 13
 

@@ -22,6 +22,12 @@ seed, space and split fingerprint, the optimism of picking the best, tuned vs de
 parameter importances); ``mlvet.compare`` puts the tuned model, its defaults and a
 logistic baseline on the same time-ordered splits; ``mlvet.ablate`` shows where the gain
 came from, and the credit claimed for the tuning is a CA201 finding.
+
+Chapter 5 — communicate with confidence: the model goes to production behind a Guard
+(conformal sets, a logistic fallback, a review queue). January 2021 is routed row by row;
+the calibration report is drawn; one review is decided from the CLI; the decision log
+follows each predicted fail through notify -> intervene -> outcome, and its operational
+states sit beside the confusion matrix.
 """
 
 from __future__ import annotations
@@ -418,6 +424,151 @@ def _chapter_experiments(
     }
 
 
+def _chapter_guard(
+    console: Console, ledger: Ledger, out: Path, features: pd.DataFrame, url: str
+) -> dict[str, Any]:
+    import numpy as np
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from mlvet.guard import DecisionLog, Guard, promote, queue_reviews, register_model, reviews
+
+    _chapter(
+        console,
+        5,
+        "Communicate with confidence: the Guard, the fallback and the reviewer",
+        "The fails model goes to production behind a Guard: a conformal set for every "
+        "security-day, a simpler logistic model when the booster is unsure, and a person when "
+        "both are. January 2021 is routed; one review is decided from the command line; the "
+        "decision log follows every predicted fail to its outcome.",
+    )
+    ordered = features.sort_values(["trade_date", "cusip"])
+    fit = ordered[ordered["trade_date"] < pd.Timestamp("2020-07-01")]
+    cal = ordered[
+        (ordered["trade_date"] >= pd.Timestamp("2020-07-01"))
+        & (ordered["trade_date"] < pd.Timestamp("2021-01-04"))
+    ]
+    batch = ordered[
+        (ordered["trade_date"] >= pd.Timestamp("2021-01-04"))
+        & (ordered["trade_date"] < pd.Timestamp("2021-02-01"))
+    ]
+    booster = HistGradientBoostingClassifier(max_iter=150, learning_rate=0.08, random_state=0)
+    simple = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000))
+    booster.fit(fit[FEATURES], fit["fail"])
+    simple.fit(fit[FEATURES], fit["fail"])
+    # Mondrian: fails are the rare class, and a marginal 90% would cover them far less
+    guard = Guard(booster, alpha=0.1, method="mondrian", fallback=[simple], review=True)
+    guard.calibrate(cal[FEATURES], cal["fail"])  # fitted on H1 2020 and before, calibrated on H2
+    console.print(
+        "\n[bold]1. Guard(HistGradientBoosting, alpha=0.1, method='mondrian', fallback=\\[logistic], "
+        "review=True)[/bold]: "
+        f"fitted on {len(fit):,} rows to June 2020, calibrated on {len(cal):,} rows of H2 2020"
+    )
+    report = guard.calibration_report(batch[FEATURES], batch["fail"], segments=batch["tenor"])
+    png = report.plot(out / "reliability.png")
+    html_path = out / "calibration.html"
+    html_path.write_text(
+        report.to_html("Settlement fails: calibration, January 2021"), encoding="utf-8"
+    )
+    console.print(f"   {escape(str(report))}")
+    console.print(f"   reliability diagram: {png}; report: {html_path}")
+    version = register_model("fails-forecaster", guard, calibration=report, ledger=ledger)
+    shipped = promote(
+        "fails-forecaster",
+        version.version,
+        "production",
+        reason="guarded release, Jan 2021",
+        ledger=ledger,
+    )
+    console.print(
+        f"   registered fails-forecaster@{version.version} and promoted to production "
+        f"({len(shipped.findings)} CW finding(s))"
+    )
+
+    console.print("\n[bold]2. route(January 2021)[/bold]")
+    routing = guard.route(batch[FEATURES])
+    counts = routing.counts()
+    coverage = guard.coverage(batch[FEATURES], batch["fail"])
+    fails = batch["fail"].to_numpy() == 1
+    fail_coverage = guard.coverage(batch[FEATURES][fails], batch["fail"][fails])
+    table = Table("decision", "rows", "share", title=f"{len(batch):,} security-days routed")
+    for decision, n in counts.items():
+        table.add_row(decision, f"{n:,}", f"{n / len(batch):.1%}")
+    console.print(table)
+    console.print(
+        f"   empirical coverage of the sets on January: {coverage:.3f} overall, {fail_coverage:.3f} "
+        "on the fails (target 0.90 for each class; the sets were calibrated on H2 2020, and "
+        "what has drifted since is monitoring's job)"
+    )
+    keys = [f"{c}/{d:%Y-%m-%d}" for c, d in zip(batch["cusip"], batch["trade_date"], strict=True)]
+    ids = queue_reviews(guard, batch[FEATURES], routing, keys=keys, ledger=ledger)
+    first = reviews(ledger=ledger, limit=1)[0] if ids else None
+    decided = None
+    if first is not None:
+        truth = int(batch["fail"].iloc[keys.index(str(first.row_key))])
+        command = [
+            "review",
+            "decide",
+            str(first.id),
+            "--label",
+            str(truth),
+            "--reviewer",
+            "ops-desk",
+            "--reason",
+            "checked against the settlement report",
+            "--db",
+            url,
+        ]
+        console.print(f"   {len(ids)} rows queued for review; the first is {first.row_key}:")
+        console.print(f"   $ mlvet {' '.join(command[:-2])} --db …")
+        from mlvet.cli import app
+
+        app(command, standalone_mode=False)
+        decided = first.id
+
+    console.print("\n[bold]3. The decision log: notify? intervene? outcome?[/bold]")
+    log = DecisionLog("fails-alerts-2021-01", ledger=ledger)
+    rng = np.random.default_rng(2021)
+    # the desk is alerted when a fail is plausible: class 1 is in the row's 90% set
+    predicted = guard.predict_set(batch[FEATURES])[:, list(guard.classes_).index(1)]
+    waiting = routing.decision == "review"  # alerts on rows under review wait for the reviewer
+    outcome = batch["fail"].to_numpy().astype(bool)
+    for i in np.flatnonzero(predicted | outcome):
+        notified = bool(predicted[i] and not waiting[i])
+        intervened = bool(notified and rng.uniform() < 0.5)  # the desk acts on half the alerts
+        log.record(
+            keys[i],
+            predicted=bool(predicted[i]),
+            notified=notified,
+            intervened=intervened,
+            outcome=bool(outcome[i]),
+        )
+    kpis = log.kpis()
+    states = Table("operational state", "rows", "share", title="decision log KPIs")
+    for state, n in kpis["counts"].items():
+        states.add_row(state, f"{n:,}", f"{kpis['rates'][state]:.1%}")
+    console.print(states)
+    c = kpis["confusion"]
+    console.print(
+        f"   confusion (logged rows): TP {c['true positive']}, FP {c['false positive']}, "
+        f"FN {c['false negative']}, TN {c['true negative']}"
+    )
+    return {
+        "routing": counts,
+        "coverage": coverage,
+        "fail_coverage": fail_coverage,
+        "ece": report.ece,
+        "brier": report.brier,
+        "reviews": len(ids),
+        "decided": decided,
+        "kpis": kpis["counts"],
+        "plots": [str(png), str(html_path)],
+        "cw_findings": [f.code for f in version.findings + shipped.findings],
+    }
+
+
 def _chapter(console: Console, n: int, title: str, text: str) -> None:
     console.print()
     console.print(Panel(text, title=f"Chapter {n} · {title}", title_align="left", expand=True))
@@ -538,6 +689,7 @@ def run_demo(*, db_url: str | None, out: Path, console: Console) -> dict[str, An
     result["lint"] = _chapter_lint(console, ledger, out)
     result["leakage"] = _chapter_leakage(console, ledger, out, features, clean)
     result["experiments"] = _chapter_experiments(console, ledger, out, features)
+    result["guard"] = _chapter_guard(console, ledger, out, features, url)
 
     report = ledger.verify()
     console.print(
@@ -559,5 +711,7 @@ def run_demo(*, db_url: str | None, out: Path, console: Console) -> dict[str, An
         f"\n         mlvet lint {out / 'notebooks'}"
         f"\n         mlvet trials fails-gbm-search --db '{url}'"
         f"\n         mlvet runs --kind tune --db '{url}'"
+        f"\n         mlvet review list --db '{url}'"
+        f"\n         mlvet models history fails-forecaster --db '{url}'"
     )
     return result
