@@ -193,3 +193,62 @@ def test_the_decision_log_counts_each_operational_state(ledger_url: str) -> None
         log.record("bad", predicted="yes", notified=False)  # type: ignore[arg-type]
     with pytest.raises(NotFoundError):
         log.outcome("nope", True)
+
+
+def test_second_review_fixes(sqlite_url: str) -> None:
+    from sklearn.impute import SimpleImputer
+    from sklearn.model_selection import cross_val_score
+    from sklearn.pipeline import make_pipeline
+
+    X, y = data(3)
+    # keys given as a Series with a shuffled index are taken by position
+    shuffled = X.sample(frac=1.0, random_state=0)
+    y_shuffled = y[shuffled.index.to_numpy()]
+    guard = Guard(LogisticRegression(), alpha=0.05, review=True).fit(
+        shuffled[:2000], y_shuffled[:2000]
+    )
+    batch = shuffled[2000:2400]
+    keys = pd.Series([f"k{i}" for i in range(len(batch))], index=batch.index)
+    routing = guard.route(batch)
+    queue_reviews(guard, batch, routing, keys=keys, ledger=sqlite_url)
+    first = reviews(ledger=sqlite_url)[0]
+    position = int(first.row_key[1:])
+    assert routing.decision[position] == "review"
+    assert first.inputs["f0"] == pytest.approx(batch.iloc[position]["f0"])
+    # a model that imputes takes NaN; one that does not is refused with the fix
+    holes = X.copy()
+    holes.iloc[::50, 1] = np.nan
+    imputing = Guard(make_pipeline(SimpleImputer(), LogisticRegression()), alpha=0.1).fit(holes, y)
+    assert len(imputing.route(holes)) == len(holes)
+    with pytest.raises(InputError, match="impute in the model's pipeline"):
+        Guard(LogisticRegression(), alpha=0.1).fit(holes, y)
+    # a Guard scores like its model, so it works in cross_val_score
+    assert cross_val_score(Guard(LogisticRegression(), alpha=0.2), X, y, cv=3).mean() > 0.6
+    with pytest.raises(InputError, match="do not match the model's classes"):
+        guard.coverage(batch, np.array(["a"] * len(batch)))
+    fallback = LogisticRegression().fit(X[:100], np.where(y[:100] == 1, 2, 0))
+    with pytest.raises(InputError, match="fit every model of the chain on the same labels"):
+        Guard(LogisticRegression().fit(X, y), fallback=fallback).calibrate(X, y)
+    # the registry: fitted models only, production archives the previous one
+    with pytest.raises(InputError, match="not fitted"):
+        register_model("m", LogisticRegression(), ledger=sqlite_url)
+    register_model("m", guard, stage="production", ledger=sqlite_url)
+    register_model("m", guard, stage="production", ledger=sqlite_url)
+    stages = [(h["version"], h["stage"]) for h in model_history("m", ledger=sqlite_url)]
+    assert stages == [(1, "production"), (2, "production"), (1, "archived")]
+    # the decision log: one record per key, outcomes are booleans or unknown
+    log = DecisionLog("l", ledger=sqlite_url)
+    log.record("a", predicted=True, notified=True, outcome=True)
+    with pytest.raises(InputError, match="already"):
+        log.record("a", predicted=True, notified=True)
+    with pytest.raises(InputError, match="happened must be True, False or None"):
+        log.outcome("a", "no")  # type: ignore[arg-type]
+    log.outcome("a", None)
+    assert log.frame().state.tolist() == ["pending"]
+    from mlvet.guard import calibration_report
+
+    p = np.linspace(0.05, 0.95, 40)
+    labels = (np.arange(40) % 2).astype(int)
+    flat = calibration_report(labels, p)
+    column = calibration_report(pd.DataFrame({"y": labels}), p)
+    assert column.brier == pytest.approx(flat.brier) and column.ece == pytest.approx(flat.ece)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -1002,12 +1003,17 @@ def review_decide_cmd(
     db: DbOpt = None,
 ) -> None:
     """Decide an open review item; the decision, who and why are recorded."""
-    from mlvet.guard import decide
+    from mlvet.guard import decide, review_item
 
+    led = _existing_ledger(db)
+    said = review_item(item, ledger=led).prediction.get("prediction")
     value: Any = label
-    with contextlib.suppress(json.JSONDecodeError):
-        value = json.loads(label)  # 1, 0, true, "text"
-    done = decide(item, value, reviewer=reviewer, reason=reason, ledger=_existing_ledger(db))
+    if not isinstance(said, str):  # numeric classes: 1 is a number; string classes stay text
+        with contextlib.suppress(json.JSONDecodeError):
+            value = json.loads(label)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InputError(f"--label {label!r} is not a usable label; give the class the row has.")
+    done = decide(item, value, reviewer=reviewer, reason=reason, ledger=led)
     console.print(
         f"review item {done.id} decided by {escape(str(done.reviewer))}: label "
         f"{escape(json.dumps((done.decision or {}).get('label')))}"

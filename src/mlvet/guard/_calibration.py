@@ -33,14 +33,27 @@ def _bins(confidence: np.ndarray, n_bins: int) -> np.ndarray:
     return np.asarray(np.minimum((confidence * n_bins).astype(int), n_bins - 1))
 
 
+def _check_bins(n_bins: Any) -> int:
+    if isinstance(n_bins, bool) or not isinstance(n_bins, (int, np.integer)) or n_bins < 2:
+        raise InputError(f"n_bins must be an int >= 2; got {n_bins!r}.")
+    return int(n_bins)
+
+
 def expected_calibration_error(correct: Any, confidence: Any, n_bins: int = 10) -> float:
     """ECE = sum over bins of (rows in bin / rows) * |accuracy in bin - mean confidence in bin|.
 
     >>> expected_calibration_error([1, 0, 1, 1], [0.9, 0.9, 0.6, 0.6], n_bins=10)
     0.4
     """
-    hit = np.asarray(correct, dtype=float)
-    conf = np.asarray(confidence, dtype=float)
+    hit = np.asarray(correct, dtype=float).ravel()
+    conf = np.asarray(confidence, dtype=float).ravel()
+    if hit.shape != conf.shape or not hit.size:
+        raise InputError(
+            f"correct and confidence must be equal-length, non-empty; got {hit.size} and {conf.size}."
+        )
+    if not np.isfinite(conf).all() or (conf < 0).any() or (conf > 1).any():
+        raise InputError("confidence must lie in [0, 1] with no NaN.")
+    n_bins = _check_bins(n_bins)
     b = _bins(conf, n_bins)
     total = 0.0
     for k in np.unique(b):
@@ -196,6 +209,10 @@ def calibration_report(
     Brier scores and ECE.
     """
     y_arr = np.asarray(y)
+    if y_arr.ndim == 2 and y_arr.shape[1] == 1:
+        y_arr = y_arr.ravel()  # a column vector or a one-column frame
+    if y_arr.ndim != 1:
+        raise InputError(f"y must be one label per row; got shape {y_arr.shape}.")
     p = np.asarray(proba, dtype=float)
     if p.ndim == 1:
         p = np.column_stack([1 - p, p])
@@ -210,8 +227,7 @@ def calibration_report(
         raise InputError("proba has values outside [0, 1] or NaN; pass predict_proba's output.")
     if not np.allclose(p.sum(axis=1), 1.0, atol=1e-6):
         raise InputError("proba's rows do not sum to 1; pass predict_proba's output.")
-    if isinstance(n_bins, bool) or not isinstance(n_bins, int) or n_bins < 2:
-        raise InputError(f"n_bins must be an int >= 2; got {n_bins!r}.")
+    n_bins = _check_bins(n_bins)
     labels = np.unique(y_arr) if classes is None else np.asarray(classes)
     if len(labels) != p.shape[1]:
         raise InputError(
@@ -226,10 +242,16 @@ def calibration_report(
     brier, ece, curve, task = _one(y_arr, p, labels, n_bins)
     per: dict[str, dict[str, float]] = {}
     if segments is not None:
-        seg = np.asarray(segments)
-        if len(seg) != len(y_arr):
-            raise InputError(f"segments has {len(seg)} entries for {len(y_arr)} rows.")
-        for value in sorted(set(seg.tolist()), key=str):
+        import pandas as pd
+
+        values = np.asarray(segments, dtype=object)
+        if values.ndim != 1:
+            raise InputError(f"segments must be one label per row; got shape {values.shape}.")
+        raw = pd.Series(values).astype(object)
+        if len(raw) != len(y_arr):
+            raise InputError(f"segments has {len(raw)} entries for {len(y_arr)} rows.")
+        seg = raw.where(raw.notna(), "(missing)").astype(str).to_numpy()
+        for value in sorted(set(seg.tolist())):
             m = seg == value
             b, e, _, _ = _one(y_arr[m], p[m], labels, n_bins)
             per[str(value)] = {"n": float(m.sum()), "brier": b, "ece": e}

@@ -84,7 +84,23 @@ def _rows(data: Any, index: np.ndarray) -> Any:
     return data.iloc[index] if hasattr(data, "iloc") else data[index]
 
 
-def _check_X(X: Any, who: str) -> Any:
+def _allows_nan(model: Any) -> bool:
+    """Whether the model takes missing values itself (an imputing pipeline, a booster)."""
+    steps = getattr(model, "steps", None)
+    if steps:  # a pipeline takes NaN when its first step does (an imputer, a booster)
+        first = next((st for _, st in steps if st not in (None, "passthrough")), None)
+        return first is not None and _allows_nan(first)
+    branches = getattr(model, "transformers", None)
+    if branches:  # a column transformer takes NaN when every branch does
+        used = [t for _, t, _ in branches if t not in ("drop", "passthrough")]
+        return bool(used) and all(_allows_nan(t) for t in used)
+    try:
+        return bool(model.__sklearn_tags__().input_tags.allow_nan)
+    except Exception:
+        return False
+
+
+def _check_X(X: Any, who: str, allow_nan: bool = False) -> Any:
     import scipy.sparse
 
     if scipy.sparse.issparse(X):
@@ -107,14 +123,18 @@ def _check_X(X: Any, who: str) -> Any:
         if hasattr(X, "select_dtypes")
         else (np.asarray(X, dtype=float) if np.asarray(X).dtype.kind in "biuf" else None)
     )
-    if numeric is not None and numeric.size and not np.isfinite(numeric).all():
-        bad = np.argwhere(~np.isfinite(numeric))
+    if numeric is not None and numeric.size:
+        bad = np.argwhere(np.isinf(numeric) if allow_nan else ~np.isfinite(numeric))
+    else:
+        bad = np.empty((0, 2), dtype=int)
+    if len(bad):
         row, col = (int(v) for v in bad[0])
         name = X.select_dtypes(include="number").columns[col] if hasattr(X, "columns") else col
+        what = "infinite" if allow_nan else "NaN or infinite"
         raise InputError(
-            f"{who}: X has {len(bad)} NaN or infinite value(s), the first in row {row}, column "
-            f"{name!r}. A Guard's coverage holds only for rows like its calibration rows: "
-            "impute in the model's pipeline, or drop those rows."
+            f"{who}: X has {len(bad)} {what} value(s), the first in row {row}, column "
+            f"{name!r}. The model does not take them: impute in the model's pipeline (then "
+            "NaN is allowed), or drop those rows."
         )
     return X
 
@@ -248,13 +268,16 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
                 )
             if classifier and not hasattr(est, "predict_proba"):
                 raise InputError(f"The fallback {type(est).__name__} has no predict_proba.")
-        if not isinstance(self.review, bool):
+        if not isinstance(self.review, (bool, np.bool_)):
             raise InputError(f"review must be True or False; got {self.review!r}.")
-        if not (isinstance(self.calibration_size, float) and 0 < self.calibration_size < 1):
+        if not (
+            isinstance(self.calibration_size, (float, np.floating))
+            and 0 < self.calibration_size < 1
+        ):
             raise InputError(
                 f"calibration_size must be a float in (0, 1); got {self.calibration_size!r}."
             )
-        if isinstance(self.cv, bool) or not isinstance(self.cv, int) or self.cv < 2:
+        if isinstance(self.cv, bool) or not isinstance(self.cv, (int, np.integer)) or self.cv < 2:
             raise InputError(f"cv must be an int >= 2; got {self.cv!r}.")
         if self.max_width is not None and (
             isinstance(self.max_width, bool)
@@ -292,7 +315,20 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
                     f"Unknown label type: {kind}. The model is a classifier; pass class labels, "
                     "or guard a regressor for a numeric target."
                 )
+        elif y_arr.dtype.kind == "c":
+            raise InputError("Complex data not supported: y must be real numbers.")
+        elif y_arr.dtype.kind not in "biuf":
+            try:
+                y_arr = y_arr.astype(float)
+            except (TypeError, ValueError) as exc:
+                raise InputError(
+                    f"Unknown label type: the model is a regressor but y holds {y_arr.dtype} "
+                    "values that are not numbers; pass numbers, or guard a classifier."
+                ) from exc
         return y_arr
+
+    def _nan_ok(self) -> bool:
+        return _allows_nan(self.model) and all(_allows_nan(f) for f in self._chain())
 
     def _chain(self) -> list[Any]:
         if self.fallback is None:
@@ -303,7 +339,7 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
     def fit(self, X: Any, y: Any) -> Guard:
         """Fit the model (and the fallback) and calibrate them (see ``method``)."""
         self._validate()
-        X = _check_X(X, "Guard.fit")
+        X = _check_X(X, "Guard.fit", self._nan_ok())
         y_arr = self._check_target(y, X.shape[0])
         self._classifier = is_classifier(self.model)
         if self.method == "cross":
@@ -349,11 +385,19 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
                         "call Guard.fit(X, y) to fit and calibrate."
                     ) from exc
         self._classifier = is_classifier(self.model)
-        X_cal = _check_X(X_cal, "Guard.calibrate")
+        X_cal = _check_X(X_cal, "Guard.calibrate", self._nan_ok())
         y_cal = self._check_target(y_cal, X_cal.shape[0])
         return self._calibrate(self.model, self._chain(), X_cal, y_cal)
 
     def _calibrate(self, model: Any, chain: list[Any], X_cal: Any, y_cal: np.ndarray) -> Guard:
+        if self._classifier:
+            for est in chain:
+                if list(est.classes_) != list(model.classes_):
+                    raise InputError(
+                        f"The fallback {type(est).__name__} knows the classes "
+                        f"{list(est.classes_)} but the model knows {list(model.classes_)}; fit "
+                        "every model of the chain on the same labels."
+                    )
         self.calibrated_ = self._split(model, X_cal, y_cal)
         self.fallback_ = [self._split(est, X_cal, y_cal) for est in chain]
         self._finish(X_cal, y_cal)
@@ -439,6 +483,15 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
                 mapie.fit_conformalize(X, y)
         except ValueError as exc:
             raise InputError(f"Cross-conformal calibration failed: {exc}") from exc
+        try:  # MAPIE refuses some settings only at prediction time: find out now
+            with _quiet():
+                probe = _rows(X, np.arange(1))
+                mapie.predict_set(probe) if self._classifier else mapie.predict_interval(probe)
+        except ValueError as exc:
+            raise InputError(
+                f"Cross-conformal calibration cannot predict at alpha={alpha:g} with "
+                f"{len(y)} rows and cv={self.cv}: {exc}. Use more rows or a larger alpha."
+            ) from exc
         fitted = clone(model).fit(X, y)  # the point predictor: the model on every row
         return _Calibrated(fitted, mapie, None, len(y))
 
@@ -456,7 +509,7 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
     def predict(self, X: Any) -> np.ndarray:
         """The model's point predictions."""
         cal = self._fitted()
-        X = _check_X(X, "Guard.predict")
+        X = _check_X(X, "Guard.predict", self._nan_ok())
         return np.asarray(cal.estimator.predict(X))
 
     @available_if(lambda self: is_classifier(self.model))  # type: ignore[untyped-decorator]
@@ -464,7 +517,9 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
         cal = self._fitted()
         if not self._classifier:
             raise InputError("predict_proba is for classifiers; use predict_interval.")
-        return np.asarray(cal.estimator.predict_proba(_check_X(X, "Guard.predict_proba")))
+        return np.asarray(
+            cal.estimator.predict_proba(_check_X(X, "Guard.predict_proba", self._nan_ok()))
+        )
 
     def _sets(self, cal: _Calibrated, X: Any) -> tuple[np.ndarray, np.ndarray]:
         """(point predictions, boolean sets n x classes) from one pass over the model."""
@@ -488,19 +543,19 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
         cal = self._fitted()
         if not self._classifier:
             raise InputError("predict_set is for classifiers; a regressor has predict_interval.")
-        return self._sets(cal, _check_X(X, "Guard.predict_set"))[1]
+        return self._sets(cal, _check_X(X, "Guard.predict_set", self._nan_ok()))[1]
 
     def predict_interval(self, X: Any) -> np.ndarray:
         """For each row, ``[low, high]``: the conformal prediction interval."""
         cal = self._fitted()
         if self._classifier:
             raise InputError("predict_interval is for regressors; a classifier has predict_set.")
-        return self._intervals(cal, _check_X(X, "Guard.predict_interval"))[1]
+        return self._intervals(cal, _check_X(X, "Guard.predict_interval", self._nan_ok()))[1]
 
     def route(self, X: Any) -> Routing:
         """Decide for each row who answers: the model, the fallback, a reviewer, or nobody."""
         cal = self._fitted()
-        X = _check_X(X, "Guard.route")
+        X = _check_X(X, "Guard.route", self._nan_ok())
         n = X.shape[0]
         decision = np.full(n, "abstain" if not self.review else "review", dtype=object)
         reason = np.empty(n, dtype=object)
@@ -572,21 +627,35 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
         cal = self._fitted()
         if not self._classifier:
             raise InputError("calibration_report is for classifiers' probabilities.")
-        X = _check_X(X, "Guard.calibration_report")
+        X = _check_X(X, "Guard.calibration_report", self._nan_ok())
         y_arr = self._check_target(y, X.shape[0])
         proba = cal.estimator.predict_proba(X)
         return calibration_report(
             y_arr, proba, classes=cal.estimator.classes_, segments=segments, n_bins=n_bins
         )
 
+    def score(self, X: Any, y: Any) -> float:
+        """The model's own score (accuracy for a classifier, R² for a regressor), so that a
+        Guard works in ``cross_val_score`` and ``GridSearchCV``."""
+        cal = self._fitted()
+        X = _check_X(X, "Guard.score", self._nan_ok())
+        return float(cal.estimator.score(X, self._check_target(y, X.shape[0])))
+
     def coverage(self, X: Any, y: Any) -> float:
         """The share of rows whose set (or interval) holds the true label."""
         cal = self._fitted()
-        X = _check_X(X, "Guard.coverage")
+        X = _check_X(X, "Guard.coverage", self._nan_ok())
         y_arr = self._check_target(y, X.shape[0])
         if self._classifier:
             sets = self._sets(cal, X)[1]
             classes = np.asarray(cal.estimator.classes_)
+            unknown = sorted({str(v) for v in y_arr.tolist()} - {str(c) for c in classes.tolist()})
+            numeric = (y_arr.dtype.kind in "biuf", classes.dtype.kind in "biuf")
+            if unknown or numeric[0] != numeric[1]:
+                raise InputError(
+                    f"y's labels {unknown[:5] or y_arr.dtype} do not match the model's classes "
+                    f"{classes.tolist()} (of type {classes.dtype}); pass labels of the same kind."
+                )
             idx = np.searchsorted(classes, y_arr)
             known = (idx < len(classes)) & (classes[np.minimum(idx, len(classes) - 1)] == y_arr)
             hit = np.zeros(len(y_arr), dtype=bool)
@@ -602,5 +671,5 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
             tags.estimator_type = inner.estimator_type
             tags.classifier_tags = inner.classifier_tags
             tags.regressor_tags = inner.regressor_tags
-        tags.input_tags.allow_nan = False
+        tags.input_tags.allow_nan = self.model is not None and self._nan_ok()
         return tags

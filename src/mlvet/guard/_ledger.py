@@ -72,6 +72,56 @@ class ModelVersion:
     findings: tuple[Finding, ...] = ()
 
 
+def _check_fitted(model: Any) -> None:
+    from sklearn.exceptions import NotFittedError
+    from sklearn.utils.validation import check_is_fitted
+
+    if isinstance(model, type) or not hasattr(model, "predict"):
+        raise InputError(f"model must be a fitted estimator or Guard; got {model!r}.")
+    try:
+        if type(model).__name__ == "Guard":
+            if not hasattr(model, "calibrated_"):
+                raise NotFittedError("the Guard is not fitted")
+        else:
+            check_is_fitted(model)
+    except NotFittedError as exc:
+        raise InputError(
+            f"register_model takes a fitted model; {type(model).__name__} is not fitted ({exc})."
+        ) from exc
+
+
+def _archive_production(tx: Any, name: str, keep: int) -> None:
+    """Archive the versions of ``name`` in production other than ``keep``."""
+    from sqlalchemy import select
+
+    from mlvet.ledger import _schema as s
+
+    current = (
+        tx.conn.execute(
+            select(s.model_versions.c.id)
+            .join(s.models, s.models.c.id == s.model_versions.c.model_id)
+            .where(s.models.c.name == name, s.model_versions.c.stage == "production")
+        )
+        .scalars()
+        .all()
+    )
+    replacing = tx.conn.execute(
+        select(s.model_versions.c.version).where(s.model_versions.c.id == keep)
+    ).scalar()
+    for other in current:
+        if other != keep:
+            tx.update(s.model_versions, other, {"stage": "archived"})
+            tx.insert(
+                s.model_stages,
+                {
+                    "model_version_id": other,
+                    "stage": "archived",
+                    "reason": f"replaced by {name}@{replacing}",
+                    "actor": tx.actor,
+                },
+            )
+
+
 def _fingerprint(model: Any) -> str:
     import joblib
 
@@ -169,8 +219,9 @@ def register_model(
     _name(name, "name")
     if stage not in STAGES:
         raise InputError(f"stage must be one of {list(STAGES)}; got {stage!r}.")
-    if not hasattr(model, "predict"):
-        raise InputError(f"model must be a fitted estimator or Guard; got {type(model).__name__}.")
+    _check_fitted(model)
+    if not isinstance(reason, str) or not reason.strip():
+        raise InputError("register_model needs a reason (a non-empty string).")
     if calibration is not None and not hasattr(calibration, "ece"):
         raise InputError("calibration must be a CalibrationReport (guard.calibration_report(...)).")
     card = _card(model, calibration)
@@ -202,6 +253,8 @@ def register_model(
             s.model_stages,
             {"model_version_id": version_id, "stage": stage, "reason": reason, "actor": tx.actor},
         )
+        if stage == "production":
+            _archive_production(tx, name, version_id)
         findings = _cw_findings(name, version, card, stage, ece_threshold)
         write_findings(tx, findings)
     return _version(led, name, version, tuple(findings))
@@ -221,7 +274,6 @@ def promote(
     Promoting to ``production`` archives the version that was there, and reports CW201,
     CW202 or CW203 for this one as :func:`register_model` does.
     """
-    from sqlalchemy import select
 
     from mlvet.ledger import _schema as s
     from mlvet.ledger import open_ledger, write_findings
@@ -235,29 +287,11 @@ def promote(
         row = tx.conn.execute(_version_query(name, version)).mappings().first()
         if row is None:
             raise NotFoundError(f"No model version {name}@{version}; see model_history({name!r}).")
+        if row["stage"] == stage:
+            raise InputError(f"{name}@{version} is in {stage} already.")
         findings: list[Finding] = []
         if stage == "production":
-            current = (
-                tx.conn.execute(
-                    select(s.model_versions.c.id)
-                    .join(s.models, s.models.c.id == s.model_versions.c.model_id)
-                    .where(s.models.c.name == name, s.model_versions.c.stage == "production")
-                )
-                .scalars()
-                .all()
-            )
-            for other in current:
-                if other != row["id"]:
-                    tx.update(s.model_versions, other, {"stage": "archived"})
-                    tx.insert(
-                        s.model_stages,
-                        {
-                            "model_version_id": other,
-                            "stage": "archived",
-                            "reason": f"replaced by {name}@{version}",
-                            "actor": tx.actor,
-                        },
-                    )
+            _archive_production(tx, name, row["id"])
             findings = _cw_findings(
                 name, version, json.loads(row["card_json"]), stage, ece_threshold
             )
@@ -383,11 +417,17 @@ def queue_reviews(
     from mlvet.ledger import _schema as s
     from mlvet.ledger import open_ledger
 
+    if not hasattr(routing, "decision"):
+        raise InputError("routing must be what guard.route(X) returned for this X.")
+    if isinstance(X, (list, tuple)):
+        X = np.asarray(X)
     decision = np.asarray(routing.decision)
     if len(decision) != len(X):
         raise InputError(f"routing has {len(decision)} rows but X has {len(X)}; route this X.")
-    if keys is not None and len(keys) != len(X):
-        raise InputError(f"keys has {len(keys)} entries for {len(X)} rows.")
+    if keys is not None:
+        keys = list(np.asarray(keys, dtype=object))  # by position, whatever the index
+        if len(keys) != len(X):
+            raise InputError(f"keys has {len(keys)} entries for {len(X)} rows.")
     rows = np.flatnonzero(decision == "review")
     if not rows.size:
         return []
@@ -596,11 +636,28 @@ class DecisionLog:
             raise InputError(
                 f"outcome must be True, False or None (not known yet); got {outcome!r}."
             )
+        if notified and not predicted:
+            raise InputError(
+                "notified=True needs predicted=True: the log follows positive predictions; "
+                "record a notification nobody predicted as predicted=True by the person who sent it."
+            )
         if intervened and not notified:
             raise InputError(
                 "intervened=True needs notified=True: nobody acts on an alert they never got."
             )
+        from sqlalchemy import select
+
         with self._led.transaction() as tx:
+            seen = tx.conn.execute(
+                select(s.decisions.c.id).where(
+                    s.decisions.c.log == self.name, s.decisions.c.row_key == str(row_key)
+                )
+            ).scalar()
+            if seen is not None:
+                raise InputError(
+                    f"{row_key!r} is in the log {self.name!r} already; a decision is recorded "
+                    "once (fill in what happened with outcome())."
+                )
             return int(
                 tx.insert(
                     s.decisions,
@@ -616,8 +673,10 @@ class DecisionLog:
                 )
             )
 
-    def outcome(self, row_key: Any, happened: bool) -> None:
-        """Fill in what happened for a logged decision."""
+    def outcome(self, row_key: Any, happened: bool | None) -> None:
+        """Fill in what happened for a logged decision (None: not known after all)."""
+        if happened is not None and not isinstance(happened, (bool, np.bool_)):
+            raise InputError(f"happened must be True, False or None; got {happened!r}.")
         from sqlalchemy import select
 
         from mlvet.ledger import _schema as s
@@ -630,7 +689,7 @@ class DecisionLog:
             ).scalar()
             if pk is None:
                 raise NotFoundError(f"No decision {row_key!r} in the log {self.name!r}.")
-            tx.update(s.decisions, pk, {"outcome": bool(happened)})
+            tx.update(s.decisions, pk, {"outcome": None if happened is None else bool(happened)})
 
     def frame(self) -> Any:
         import pandas as pd
