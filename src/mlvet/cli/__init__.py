@@ -937,6 +937,44 @@ def diff_cmd(
     _exit_for(bool(result.findings), exit_zero)
 
 
+# --- drift ----------------------------------------------------------------------------
+def _read_table(path: Path) -> Any:
+    import pandas as pd
+
+    if not path.is_file():
+        raise InputError(f"{path} is not a file.")
+    suffix = path.suffix.lower()
+    if suffix in (".parquet", ".pq"):
+        return pd.read_parquet(path)
+    if suffix in (".csv", ".txt"):
+        return pd.read_csv(path)
+    raise InputError(f"{path}: drift reads Parquet (.parquet) or CSV (.csv) files.")
+
+
+@app.command("drift")
+def drift_cmd(
+    reference: Annotated[Path, typer.Argument(help="The reference data (Parquet or CSV).")],
+    current: Annotated[Path, typer.Argument(help="The batch to check (Parquet or CSV).")],
+    features: Annotated[
+        str | None, typer.Option(help="Comma-separated columns (default: all).")
+    ] = None,
+    threshold: Annotated[float, typer.Option(help="PSI at which a column has drifted.")] = 0.2,
+    fmt: FormatOpt = TextOrJson.text,
+    exit_zero: ExitZero = False,
+) -> None:
+    """Per-column drift of CURRENT against REFERENCE, decided by effect size (PSI);
+    exit 1 when a column drifted."""
+    from mlvet.monitoring import drift
+
+    cols = [c.strip() for c in features.split(",") if c.strip()] if features else None
+    report = drift(_read_table(reference), _read_table(current), features=cols, threshold=threshold)
+    if fmt == "json":
+        typer.echo(report.to_json())
+    else:
+        console.print(escape(str(report)), highlight=False)
+    _exit_for(bool(report.drifted), exit_zero)
+
+
 # --- review queue and models ----------------------------------------------------------
 @review_app.command("list")
 def review_list_cmd(

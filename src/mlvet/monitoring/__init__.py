@@ -1,0 +1,19 @@
+"""Monitoring: mergeable profiles of a reference and of batches, and drift decided by
+effect sizes (``mlvet.monitoring.drift``; ``mlvet drift`` on files)."""
+
+from __future__ import annotations
+
+from mlvet.monitoring._drift import ColumnDrift, DriftReport, compare_profiles, drift, psi
+from mlvet.monitoring._profile import ColumnProfile, Profile, profile_against, profile_reference
+
+__all__ = [
+    "ColumnDrift",
+    "ColumnProfile",
+    "DriftReport",
+    "Profile",
+    "compare_profiles",
+    "drift",
+    "profile_against",
+    "profile_reference",
+    "psi",
+]
