@@ -80,6 +80,14 @@ def _quantile(scores: np.ndarray, alpha: float) -> float:
 EPSILON = 1e-8  # MAPIE's tolerance when a probability is compared with the threshold
 
 
+def _kind(est: Any) -> str:
+    """An estimator's class name; a pipeline by its final step's (``Pipeline(LogisticRegression)``)."""
+    steps = getattr(est, "steps", None)
+    if steps:
+        return f"{type(est).__name__}({type(steps[-1][1]).__name__})"
+    return type(est).__name__
+
+
 def _rows(data: Any, index: np.ndarray) -> Any:
     return data.iloc[index] if hasattr(data, "iloc") else data[index]
 
@@ -601,7 +609,7 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
                     else fb_width <= self.max_width
                 )
                 fb_value = fb_pred
-            label = f"fallback {position + 1} ({type(fallback.estimator).__name__})"
+            label = f"fallback {position + 1} ({_kind(fallback.estimator)})"
             taken = rows[fb_sure]
             decision[taken] = "fallback"
             decided_by[taken] = label
