@@ -39,7 +39,7 @@ def psi(reference: Any, current: Any) -> float:
     to every bin on both sides.
 
     >>> round(psi([250, 250, 500], [200, 300, 500]), 4)
-    0.0201
+    0.0202
     """
     r = np.asarray(reference, dtype=float) + SMOOTHING
     c = np.asarray(current, dtype=float) + SMOOTHING
