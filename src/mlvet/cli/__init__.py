@@ -72,6 +72,10 @@ review_app = typer.Typer(
 )
 app.add_typer(review_app, name="review")
 models_app = typer.Typer(help="Registered models and their stage history.", no_args_is_help=True)
+monitor_app = typer.Typer(
+    help="Monitors: drift of every batch against a reference.", no_args_is_help=True
+)
+app.add_typer(monitor_app, name="monitor")
 app.add_typer(models_app, name="models")
 
 
@@ -973,6 +977,44 @@ def drift_cmd(
     else:
         console.print(escape(str(report)), highlight=False)
     _exit_for(bool(report.drifted), exit_zero)
+
+
+@monitor_app.command("show")
+def monitor_show_cmd(
+    name: Annotated[str, typer.Argument(help="The monitor's name.")],
+    db: DbOpt = None,
+    fmt: FormatOpt = TextOrJson.text,
+    plot: Annotated[
+        Path | None, typer.Option(help="Also draw drift over time to this PNG.")
+    ] = None,
+) -> None:
+    """The latest batch's drift per column, and how many batches drifted so far."""
+    from mlvet.monitoring import Monitor
+
+    monitor = Monitor.open(name, ledger=_existing_ledger(db))
+    latest = monitor.latest()
+    history = monitor.history()
+    if fmt == "json":
+        typer.echo(
+            json.dumps(
+                {
+                    "monitor": name,
+                    "batches": int(history.batch_key.nunique()) if len(history) else 0,
+                    "latest": latest.to_dict() if latest else None,
+                },
+                indent=2,
+            )
+        )
+    else:
+        batches = history.batch_key.nunique() if len(history) else 0
+        drifted = history[history.drifted].batch_key.nunique() if len(history) else 0
+        console.print(f"monitor {escape(name)}: {batches} batch(es), {drifted} with drift")
+        if latest is not None:
+            last = history.batch_key.iloc[-1]
+            console.print(f"latest batch {escape(str(last))}:")
+            console.print(escape(str(latest)), highlight=False)
+    if plot is not None:
+        console.print(f"plot: {monitor.plot(plot)}")
 
 
 # --- review queue and models ----------------------------------------------------------

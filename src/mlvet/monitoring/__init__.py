@@ -4,12 +4,14 @@ effect sizes (``mlvet.monitoring.drift``; ``mlvet drift`` on files)."""
 from __future__ import annotations
 
 from mlvet.monitoring._drift import ColumnDrift, DriftReport, compare_profiles, drift, psi
+from mlvet.monitoring._monitor import Monitor
 from mlvet.monitoring._profile import ColumnProfile, Profile, profile_against, profile_reference
 
 __all__ = [
     "ColumnDrift",
     "ColumnProfile",
     "DriftReport",
+    "Monitor",
     "Profile",
     "compare_profiles",
     "drift",

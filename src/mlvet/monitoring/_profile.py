@@ -221,3 +221,46 @@ def profile_against(data: Any, reference: Profile) -> Profile:
         },
         len(frame),
     )
+
+
+# --- storage ---------------------------------------------------------------------------------
+def profile_to_dict(profile: Profile) -> dict[str, Any]:
+    """A profile as JSON values (the ledger stores it)."""
+    cols = {}
+    for name, c in profile.columns.items():
+        cols[name] = {
+            "kind": c.kind,
+            "n": c.n,
+            "nulls": c.nulls,
+            "coarse_cuts": c.coarse_cuts.tolist(),
+            "fine_cuts": c.fine_cuts.tolist(),
+            "coarse": c.coarse.tolist(),
+            "fine": c.fine.tolist(),
+            "categories": c.categories,
+            "low": c.low if np.isfinite(c.low) else None,
+            "high": c.high if np.isfinite(c.high) else None,
+            "total": c.total,
+            "total_sq": c.total_sq,
+        }
+    return {"n_rows": profile.n_rows, "columns": cols}
+
+
+def profile_from_dict(data: dict[str, Any]) -> Profile:
+    cols = {}
+    for name, c in data["columns"].items():
+        cols[name] = ColumnProfile(
+            name,
+            c["kind"],
+            int(c["n"]),
+            int(c["nulls"]),
+            np.asarray(c["coarse_cuts"], dtype=float),
+            np.asarray(c["fine_cuts"], dtype=float),
+            np.asarray(c["coarse"], dtype=np.int64),
+            np.asarray(c["fine"], dtype=np.int64),
+            {str(k): int(v) for k, v in c["categories"].items()},
+            np.inf if c["low"] is None else float(c["low"]),
+            -np.inf if c["high"] is None else float(c["high"]),
+            float(c["total"]),
+            float(c["total_sq"]),
+        )
+    return Profile(cols, int(data["n_rows"]))
