@@ -76,6 +76,10 @@ monitor_app = typer.Typer(
     help="Monitors: drift of every batch against a reference.", no_args_is_help=True
 )
 app.add_typer(monitor_app, name="monitor")
+alerts_app = typer.Typer(
+    help="Alerts raised by monitors: list, acknowledge, resolve.", no_args_is_help=True
+)
+app.add_typer(alerts_app, name="alerts")
 app.add_typer(models_app, name="models")
 
 
@@ -1015,6 +1019,67 @@ def monitor_show_cmd(
             console.print(escape(str(latest)), highlight=False)
     if plot is not None:
         console.print(f"plot: {monitor.plot(plot)}")
+
+
+@alerts_app.command("list")
+def alerts_list_cmd(
+    db: DbOpt = None,
+    status: Annotated[str, typer.Option(help="open, acknowledged, resolved or all.")] = "open",
+    monitor: Annotated[str | None, typer.Option(help="Only this monitor's alerts.")] = None,
+    fmt: FormatOpt = TextOrJson.text,
+) -> None:
+    """Alerts, oldest first; exit 1 when any listed alert is still open."""
+    from mlvet.monitoring import alerts
+
+    if status not in ("open", "acknowledged", "resolved", "all"):
+        raise InputError(f"--status must be open, acknowledged, resolved or all; got {status!r}.")
+    found = alerts(
+        status=None if status == "all" else status, monitor=monitor, ledger=_existing_ledger(db)
+    )
+    if fmt == "json":
+        typer.echo(json.dumps([a.__dict__ for a in found], indent=2, default=str))
+    else:
+        table = Table("id", "monitor", "rule", "status", "since", "by", "why", title="alerts")
+        for a in found:
+            table.add_row(
+                str(a.id),
+                escape(a.monitor),
+                escape(a.rule),
+                a.status,
+                a.created_at[:19],
+                escape(a.updated_by or ""),
+                escape(a.reason or ""),
+            )
+        console.print(table)
+    raise typer.Exit(1 if any(a.status == "open" for a in found) else 0)
+
+
+@alerts_app.command("ack")
+def alerts_ack_cmd(
+    alert: Annotated[int, typer.Argument(help="The alert's id.")],
+    who: Annotated[str, typer.Option("--who", help="Who is on it.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why, or what happens next.")],
+    db: DbOpt = None,
+) -> None:
+    """Acknowledge an alert (recorded with who and why)."""
+    from mlvet.monitoring import acknowledge
+
+    done = acknowledge(alert, who=who, reason=reason, ledger=_existing_ledger(db))
+    console.print(f"alert {done.id} acknowledged by {escape(who)}")
+
+
+@alerts_app.command("resolve")
+def alerts_resolve_cmd(
+    alert: Annotated[int, typer.Argument(help="The alert's id.")],
+    who: Annotated[str, typer.Option("--who", help="Who resolved it.")],
+    reason: Annotated[str, typer.Option("--reason", help="How it was dealt with.")],
+    db: DbOpt = None,
+) -> None:
+    """Resolve an alert (recorded with who and why)."""
+    from mlvet.monitoring import resolve
+
+    done = resolve(alert, who=who, reason=reason, ledger=_existing_ledger(db))
+    console.print(f"alert {done.id} resolved by {escape(who)}")
 
 
 # --- review queue and models ----------------------------------------------------------

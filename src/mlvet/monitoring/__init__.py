@@ -3,19 +3,37 @@ effect sizes (``mlvet.monitoring.drift``; ``mlvet drift`` on files)."""
 
 from __future__ import annotations
 
+from mlvet.monitoring._alerts import (
+    Alert,
+    AlertRule,
+    LogNotifier,
+    WebhookNotifier,
+    acknowledge,
+    alerts,
+    evaluate,
+    resolve,
+)
 from mlvet.monitoring._drift import ColumnDrift, DriftReport, compare_profiles, drift, psi
 from mlvet.monitoring._monitor import Monitor
 from mlvet.monitoring._profile import ColumnProfile, Profile, profile_against, profile_reference
 
 __all__ = [
+    "Alert",
+    "AlertRule",
     "ColumnDrift",
     "ColumnProfile",
     "DriftReport",
+    "LogNotifier",
     "Monitor",
     "Profile",
+    "WebhookNotifier",
+    "acknowledge",
+    "alerts",
     "compare_profiles",
     "drift",
+    "evaluate",
     "profile_against",
     "profile_reference",
     "psi",
+    "resolve",
 ]
