@@ -983,6 +983,32 @@ def drift_cmd(
     _exit_for(bool(report.drifted), exit_zero)
 
 
+@monitor_app.command("run")
+def monitor_run_cmd(
+    config: Annotated[Path, typer.Argument(help="A monitors YAML file.")],
+    db: DbOpt = None,
+    fmt: FormatOpt = TextOrJson.text,
+) -> None:
+    """Observe every new batch of every monitor in CONFIG and evaluate its alert rules;
+    batches already observed are skipped (safe to run from cron)."""
+    from mlvet.monitoring import run_config
+
+    summaries = run_config(config, ledger=_ledger(db), progress=fmt == "text")
+    if fmt == "json":
+        typer.echo(json.dumps(summaries, indent=2))
+        return
+    table = Table("monitor", "batch files", "new", "drifted", "alerts opened", title="monitor run")
+    for m in summaries:
+        table.add_row(
+            escape(m["monitor"]),
+            str(m["files"]),
+            str(len(m["new_batches"])),
+            escape(", ".join(m["drifted"]) or "-"),
+            escape("; ".join(m["alerts_opened"]) or "-"),
+        )
+    console.print(table)
+
+
 @monitor_app.command("show")
 def monitor_show_cmd(
     name: Annotated[str, typer.Argument(help="The monitor's name.")],

@@ -16,6 +16,7 @@ from mlvet.monitoring._alerts import (
 from mlvet.monitoring._drift import ColumnDrift, DriftReport, compare_profiles, drift, psi
 from mlvet.monitoring._monitor import Monitor
 from mlvet.monitoring._profile import ColumnProfile, Profile, profile_against, profile_reference
+from mlvet.monitoring._run import load_config, run_config
 
 __all__ = [
     "Alert",
@@ -32,8 +33,10 @@ __all__ = [
     "compare_profiles",
     "drift",
     "evaluate",
+    "load_config",
     "profile_against",
     "profile_reference",
     "psi",
     "resolve",
+    "run_config",
 ]

@@ -1,0 +1,169 @@
+"""``mlvet monitor run monitors.yaml``: scheduled batch monitoring, safe to rerun.
+
+::
+
+    monitors:
+      - name: fails-inputs
+        reference: data/reference.parquet     # Parquet or CSV, relative to this file
+        batches: data/batches/*.parquet       # each file is a batch; its stem is the key
+        features: [volume, spread]            # optional: default all columns
+        threshold: 0.2                        # optional: the PSI that counts as drift
+        rules:
+          - psi > 0.2 for 2 consecutive batches
+        notify:
+          - log
+          - webhook: {url: "https://hooks.example/mlvet", secret_env: MLVET_WEBHOOK_SECRET}
+
+Every batch file not yet observed is observed in name order, and the rules are evaluated
+after each one. A batch already in the ledger is skipped, so a cron job can run the file
+every hour.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from pathlib import Path
+from typing import Any
+
+from mlvet.exceptions import InputError
+from mlvet.monitoring._alerts import AlertRule, LogNotifier, WebhookNotifier, evaluate
+from mlvet.monitoring._monitor import Monitor
+
+__all__ = ["load_config", "run_config"]
+
+_KEYS = {"name", "reference", "batches", "features", "threshold", "rules", "notify"}
+
+
+def _read(path: Path) -> Any:
+    import pandas as pd
+
+    if not path.is_file():
+        raise InputError(f"{path} is not a file.")
+    if path.suffix.lower() in (".parquet", ".pq"):
+        return pd.read_parquet(path)
+    if path.suffix.lower() == ".csv":
+        return pd.read_csv(path)
+    raise InputError(f"{path}: monitors read Parquet (.parquet) or CSV (.csv) files.")
+
+
+def _notifiers(spec: Any, where: str) -> list[Any]:
+    out: list[Any] = []
+    for item in spec or []:
+        if item == "log":
+            out.append(LogNotifier())
+        elif (
+            isinstance(item, dict)
+            and set(item) == {"webhook"}
+            and isinstance(item["webhook"], dict)
+        ):
+            hook = item["webhook"]
+            env = hook.get("secret_env")
+            if not env or env not in os.environ:
+                raise InputError(
+                    f"{where}: the webhook's secret is read from the environment variable named "
+                    f"by secret_env; {env!r} is not set."
+                )
+            out.append(WebhookNotifier(str(hook.get("url")), secret=os.environ[env]))
+        else:
+            raise InputError(
+                f"{where}: a notifier is 'log' or {{webhook: {{url: ..., secret_env: ...}}}}; got {item!r}."
+            )
+    return out
+
+
+def load_config(path: str | Path) -> list[dict[str, Any]]:
+    """Read and check a monitors file; every problem names the monitor and the key."""
+    import yaml
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path} is not a file.")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path} is not valid YAML: {exc}") from exc
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("monitors"), list)
+        or not data["monitors"]
+    ):
+        raise InputError(
+            f"{path}: expected a top-level 'monitors:' list with at least one monitor."
+        )
+    base = path.parent
+    out = []
+    for k, m in enumerate(data["monitors"]):
+        where = f"{path}: monitors[{k}]"
+        if not isinstance(m, dict):
+            raise InputError(f"{where} must be a mapping with name, reference and batches.")
+        unknown = sorted(set(m) - _KEYS)
+        if unknown:
+            raise InputError(f"{where}: unknown key(s) {unknown}; the keys are {sorted(_KEYS)}.")
+        for key in ("name", "reference", "batches"):
+            if not m.get(key):
+                raise InputError(f"{where}: '{key}' is required.")
+        where = f"{path}: monitor {m['name']!r}"
+        rules = m.get("rules") or []
+        if not isinstance(rules, list):
+            raise InputError(f"{where}: rules must be a list of lines.")
+        for rule in rules:
+            AlertRule.parse(rule)  # refuses what it cannot read
+        out.append(
+            {
+                "name": str(m["name"]),
+                "reference": (base / str(m["reference"])),
+                "batches": str(base / str(m["batches"])),
+                "features": m.get("features"),
+                "threshold": float(m.get("threshold", 0.2)),
+                "rules": rules,
+                "notify": _notifiers(m.get("notify"), where),
+            }
+        )
+    return out
+
+
+def run_config(
+    path: str | Path, *, ledger: Any = None, progress: bool = True
+) -> list[dict[str, Any]]:
+    """Observe every new batch of every monitor in the file; one summary per monitor."""
+    from mlvet.ledger import open_ledger
+
+    config = load_config(path)
+    led = open_ledger(ledger)
+    plans = []
+    for m in config:
+        monitor = Monitor(
+            m["name"],
+            _read(m["reference"]),
+            features=m["features"],
+            threshold=m["threshold"],
+            ledger=led,
+        )
+        seen = set(monitor.history().batch_key)
+        files = sorted(Path(p) for p in glob.glob(m["batches"]))
+        plans.append((m, monitor, [f for f in files if f.stem not in seen], len(files)))
+    total = sum(len(todo) for _, _, todo, _ in plans)
+    summaries = []
+    from rich.progress import Progress
+
+    with Progress(transient=True, disable=not progress) as bar:
+        task = bar.add_task("observing batches", total=total)
+        for m, monitor, todo, n_files in plans:
+            drifted, opened = [], []
+            for f in todo:
+                report = monitor.observe(_read(f), batch_key=f.stem)
+                if report.drifted:
+                    drifted.append(f.stem)
+                opened += [a.rule for a in evaluate(monitor, m["rules"], notifiers=m["notify"])]
+                bar.advance(task)
+            summaries.append(
+                {
+                    "monitor": m["name"],
+                    "files": n_files,
+                    "new_batches": [f.stem for f in todo],
+                    "drifted": drifted,
+                    "alerts_opened": opened,
+                }
+            )
+    return summaries
