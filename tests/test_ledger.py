@@ -73,6 +73,32 @@ def test_outdated_ledger_is_refused(sqlite_url: str) -> None:
         Ledger(sqlite_url)
 
 
+def test_an_older_ledger_is_refused_then_upgraded_by_the_cli(ledger_url: str) -> None:
+    from alembic import command
+    from typer.testing import CliRunner
+
+    from mlvet.cli import app
+    from mlvet.ledger._migrate import _config
+
+    led = Ledger(ledger_url)
+    with led.transaction() as tx:
+        tx.event("test.kept", {"before": "the upgrade"})
+    with led.engine.begin() as conn:  # as a ledger written by the release with revision 0002
+        cfg = _config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0002")
+    led.dispose()
+    with pytest.raises(LedgerOutdatedError, match="at schema revision 0002"):
+        Ledger(ledger_url)
+    runner = CliRunner()
+    assert "revision 0002" in runner.invoke(app, ["db", "current", "--db", ledger_url]).output
+    out = runner.invoke(app, ["db", "upgrade", "--db", ledger_url])
+    assert out.exit_code == 0 and f"0002 -> {head_revision()}" in out.output
+    again = Ledger(ledger_url)
+    assert current_revision(again) == head_revision()
+    assert [e["kind"] for e in again.events()][-1] == "test.kept" and again.verify().ok
+
+
 def test_unreachable_server_is_a_ledger_error() -> None:
     from mlvet.exceptions import LedgerError
 

@@ -117,8 +117,8 @@ FormatOpt = Annotated[TextOrJson, typer.Option("--format", "-f", help="Output fo
 ExitZero = Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when there are findings.")]
 
 
-def _ledger(db: str | None, *, create: bool | None = None) -> Ledger:
-    return Ledger(db, create=create)
+def _ledger(db: str | None, *, create: bool | None = None, check_revision: bool = True) -> Ledger:
+    return Ledger(db, create=create, check_revision=check_revision)
 
 
 def _existing_ledger(db: str | None) -> Ledger:
@@ -200,7 +200,7 @@ def explain_cmd(code: str) -> None:
 @db_app.command("upgrade")
 def db_upgrade(db: DbOpt = None, revision: str = "head") -> None:
     """Create the ledger or migrate it to the newest schema revision."""
-    led = _ledger(db, create=True)
+    led = _ledger(db, create=True, check_revision=False)  # an older ledger is what it migrates
     before, after = upgrade(led, revision)
     console.print(f"{led.display_url}: schema {before or '(new)'} -> {after}")
 
@@ -210,7 +210,7 @@ def db_current(db: DbOpt = None) -> None:
     """Print the ledger's schema revision."""
     from mlvet.ledger import current_revision, head_revision
 
-    led = _ledger(db)
+    led = _ledger(db, check_revision=False)
     console.print(
         f"{led.display_url}: revision {current_revision(led)} (code expects {head_revision()})"
     )

@@ -217,10 +217,14 @@ class Ledger:
 
     ``url`` defaults to the configured ``MLVET_DB_URL`` or ``./.mlvet/ledger.db``. A new
     SQLite ledger is created at the current schema revision automatically; a PostgreSQL
-    ledger is created by ``mlvet db upgrade`` (or ``create=True``).
+    ledger is created by ``mlvet db upgrade`` (or ``create=True``). An existing ledger at an
+    older revision is refused unless ``check_revision=False`` (what ``mlvet db upgrade``
+    and ``mlvet db current`` use, to migrate it or to say where it stands).
     """
 
-    def __init__(self, url: str | None = None, *, create: bool | None = None) -> None:
+    def __init__(
+        self, url: str | None = None, *, create: bool | None = None, check_revision: bool = True
+    ) -> None:
         raw = url or get_settings().db_url
         self.url = _normalise_url(raw)
         self.backend = self.url.get_backend_name()
@@ -232,7 +236,11 @@ class Ledger:
         from mlvet.ledger._migrate import ensure_current
 
         try:
-            ensure_current(self, create=self.backend == "sqlite" if create is None else create)
+            ensure_current(
+                self,
+                create=self.backend == "sqlite" if create is None else create,
+                check_revision=check_revision,
+            )
         except SQLAlchemyError as exc:
             raise LedgerError(f"Cannot open the ledger at {self.display_url}: {exc}") from exc
 

@@ -73,8 +73,9 @@ def upgrade(ledger: Ledger, revision: str = "head") -> tuple[str | None, str]:
         return before, current_revision(ledger) or ""
 
 
-def ensure_current(ledger: Ledger, *, create: bool) -> None:
-    """Create a new ledger (when allowed) or check that an existing one is current."""
+def ensure_current(ledger: Ledger, *, create: bool, check_revision: bool = True) -> None:
+    """Create a new ledger (when allowed) or check that an existing one is current (unless
+    ``check_revision`` is False: the ledger is being opened to be migrated)."""
     head = head_revision()
     with _init_lock(ledger):
         rev = current_revision(ledger)
@@ -95,7 +96,7 @@ def ensure_current(ledger: Ledger, *, create: bool) -> None:
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, "head")
             return
-    if rev == head:
+    if rev == head or not check_revision:
         return
     known = {s.revision for s in ScriptDirectory.from_config(_config()).walk_revisions()}
     if rev not in known:
