@@ -23,6 +23,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from mlvet._findings import Finding
+from mlvet._io import read_table
 from mlvet._scorecard import scorecard, scorecard_json
 from mlvet._version import __version__
 from mlvet.catalog import Severity, get_antipattern, rule_page, rules
@@ -308,21 +309,6 @@ def catalog_list(db: DbOpt = None, fmt: FormatOpt = TextOrJson.text) -> None:
     console.print(table)
 
 
-def _read_file(path: Path) -> Any:
-    import pyarrow.csv as pcsv
-    import pyarrow.parquet as pq
-
-    if not path.is_file():
-        raise MlvetError(f"{path} is not a file.")
-    suffix = path.suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        return pq.read_table(path)
-    if suffix in (".csv", ".tsv"):
-        opts = pcsv.ParseOptions(delimiter="\t" if suffix == ".tsv" else ",")
-        return pcsv.read_csv(path, parse_options=opts)
-    raise MlvetError(f"Cannot read {path.name}: use a .parquet, .csv or .tsv file.")
-
-
 @catalog_app.command("register")
 def catalog_register(
     path: Path,
@@ -337,7 +323,7 @@ def catalog_register(
     from mlvet.data import register_dataset
 
     v = register_dataset(
-        _read_file(path),
+        read_table(path),
         name,
         inputs=inputs or [],
         produced_by=produced_by,
@@ -509,7 +495,7 @@ def vault_seal(
 
     failure: str | None = None
     try:
-        table = _read_file(path)
+        table = read_table(path)
     except MlvetError:
         raise
     except Exception as exc:  # parser messages quote the offending row: raise outside
@@ -946,17 +932,6 @@ def diff_cmd(
 
 
 # --- drift ----------------------------------------------------------------------------
-def _read_table(path: Path) -> Any:
-    import pandas as pd
-
-    if not path.is_file():
-        raise InputError(f"{path} is not a file.")
-    suffix = path.suffix.lower()
-    if suffix in (".parquet", ".pq"):
-        return pd.read_parquet(path)
-    if suffix in (".csv", ".txt"):
-        return pd.read_csv(path)
-    raise InputError(f"{path}: drift reads Parquet (.parquet) or CSV (.csv) files.")
 
 
 @app.command("drift")
@@ -975,7 +950,7 @@ def drift_cmd(
     from mlvet.monitoring import drift
 
     cols = [c.strip() for c in features.split(",") if c.strip()] if features else None
-    report = drift(_read_table(reference), _read_table(current), features=cols, threshold=threshold)
+    report = drift(read_table(reference), read_table(current), features=cols, threshold=threshold)
     if fmt == "json":
         typer.echo(report.to_json())
     else:
@@ -1131,9 +1106,12 @@ def review_list_cmd(
     for column in table.columns:
         column.overflow = "fold"
     for i in items:
-        shown = {k: v for k, v in i.prediction.items()}
         table.add_row(
-            str(i.id), escape(str(i.row_key)), escape(json.dumps(shown)), escape(i.reason), i.status
+            str(i.id),
+            escape(str(i.row_key)),
+            escape(json.dumps(i.prediction)),
+            escape(i.reason),
+            i.status,
         )
     console.print(table)
 

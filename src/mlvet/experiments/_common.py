@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from mlvet._checks import check_name
 from mlvet._git import git
 from mlvet.exceptions import InputError
 
@@ -177,14 +178,6 @@ def check_n_jobs(n_jobs: Any) -> None:
         isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0
     ):
         raise InputError(f"n_jobs must be None, -1 or a non-zero int; got {n_jobs!r}.")
-
-
-def check_name(name: Any) -> str:
-    if not isinstance(name, str) or not name.strip() or len(name) > 255:
-        raise InputError(
-            f"name must be a non-empty string of at most 255 characters; got {name!r}."
-        )
-    return name
 
 
 def check_seed(seed: Any) -> int:

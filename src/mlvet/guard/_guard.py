@@ -159,12 +159,12 @@ def _quiet() -> Iterator[None]:
 
 @dataclass(frozen=True)
 class _Calibrated:
-    """One calibrated model: the fitted estimator, its MAPIE predictor, and thresholds."""
+    """One calibrated model: the fitted estimator and its threshold (split: a float;
+    Mondrian: one per class), or MAPIE's cross-conformal predictor, which keeps its folds."""
 
     estimator: Any
-    mapie: Any
-    threshold: Any  # float (split), array per class (mondrian), None (cross)
-    n_calibration: int
+    threshold: Any = None
+    cross: Any = None
 
 
 @dataclass(frozen=True)
@@ -177,6 +177,10 @@ class Routing:
     set_size: np.ndarray | None = None
     width: np.ndarray | None = None
     decided_by: np.ndarray | None = None
+    sets: np.ndarray | None = None
+    """The model's conformal sets (rows x ``classes_``), for a classifier."""
+    bounds: np.ndarray | None = None
+    """The model's intervals (rows x 2), for a regressor."""
 
     def counts(self) -> dict[str, int]:
         return {d: int((self.decision == d).sum()) for d in DECISIONS}
@@ -353,7 +357,7 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
         if self.method == "cross":
             self.calibrated_ = self._cross(self.model, X, y_arr)
             self.fallback_ = [self._cross(est, X, y_arr) for est in self._chain()]
-            self._finish(X, y_arr)
+            self._finish()
             return self
         from sklearn.model_selection import train_test_split
 
@@ -408,10 +412,10 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
                     )
         self.calibrated_ = self._split(model, X_cal, y_cal)
         self.fallback_ = [self._split(est, X_cal, y_cal) for est in chain]
-        self._finish(X_cal, y_cal)
+        self._finish()
         return self
 
-    def _finish(self, X: Any, y: np.ndarray) -> None:
+    def _finish(self) -> None:
         est = self.calibrated_.estimator
         if self._classifier:
             self.classes_ = np.asarray(est.classes_)
@@ -436,7 +440,7 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
             with _quiet():
                 mapie.conformalize(X_cal, y_cal)
             scores = np.asarray(mapie._mapie_regressor.conformity_scores_, dtype=float)
-            return _Calibrated(model, mapie, _quantile(scores, alpha), len(y_cal))
+            return _Calibrated(model, _quantile(scores, alpha))
         classes = np.asarray(model.classes_)
         unseen = sorted(set(np.unique(y_cal).tolist()) - set(classes.tolist()))
         if unseen:
@@ -456,7 +460,6 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
                     "rows, raise alpha, or use method='split'."
                 )
             thresholds = np.empty(len(classes))
-            per_class = {}
             for k, c in enumerate(classes):
                 mask = y_cal == c
                 mapie = SplitConformalClassifier(model, confidence_level=1 - alpha, prefit=True)
@@ -464,13 +467,12 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
                     mapie.conformalize(_rows(X_cal, np.flatnonzero(mask)), y_cal[mask])
                 scores = np.asarray(mapie._mapie_classifier.conformity_scores_, dtype=float)
                 thresholds[k] = _quantile(scores.ravel(), alpha)
-                per_class[c] = mapie
-            return _Calibrated(model, per_class, thresholds, len(y_cal))
+            return _Calibrated(model, thresholds)
         mapie = SplitConformalClassifier(model, confidence_level=1 - alpha, prefit=True)
         with _quiet():
             mapie.conformalize(X_cal, y_cal)
         scores = np.asarray(mapie._mapie_classifier.conformity_scores_, dtype=float)
-        return _Calibrated(model, mapie, _quantile(scores.ravel(), alpha), len(y_cal))
+        return _Calibrated(model, _quantile(scores.ravel(), alpha))
 
     def _cross(self, model: Any, X: Any, y: np.ndarray) -> _Calibrated:
         alpha = float(self.alpha)
@@ -501,7 +503,7 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
                 f"{len(y)} rows and cv={self.cv}: {exc}. Use more rows or a larger alpha."
             ) from exc
         fitted = clone(model).fit(X, y)  # the point predictor: the model on every row
-        return _Calibrated(fitted, mapie, None, len(y))
+        return _Calibrated(fitted, cross=mapie)
 
     # -- predicting --------------------------------------------------------------------------
     def _fitted(self) -> _Calibrated:
@@ -532,7 +534,7 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
     def _sets(self, cal: _Calibrated, X: Any) -> tuple[np.ndarray, np.ndarray]:
         """(point predictions, boolean sets n x classes) from one pass over the model."""
         if cal.threshold is None:  # cross-conformal: MAPIE aggregates its folds
-            y_pred, sets = cal.mapie.predict_set(X)
+            y_pred, sets = cal.cross.predict_set(X)
             return np.asarray(cal.estimator.predict(X)), np.asarray(sets)[:, :, 0]
         proba = np.asarray(cal.estimator.predict_proba(X))
         classes = np.asarray(cal.estimator.classes_)
@@ -541,7 +543,7 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
 
     def _intervals(self, cal: _Calibrated, X: Any) -> tuple[np.ndarray, np.ndarray]:
         if cal.threshold is None:
-            _, bounds = cal.mapie.predict_interval(X)
+            _, bounds = cal.cross.predict_interval(X)
             return np.asarray(cal.estimator.predict(X)), np.asarray(bounds)[:, :, 0]
         y_pred = np.asarray(cal.estimator.predict(X), dtype=float)
         return y_pred, np.column_stack([y_pred - cal.threshold, y_pred + cal.threshold])
@@ -579,9 +581,10 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
                 "the model's conformal set is empty (no class is plausible)",
                 "the model's conformal set has several classes",
             )
-            width = None
+            width, bounds = None, None
         else:
             y_pred, bounds = self._intervals(cal, X)
+            sets = None
             width = bounds[:, 1] - bounds[:, 0]
             sure = np.ones(n, dtype=bool) if self.max_width is None else width <= self.max_width
             prediction = y_pred.astype(object)
@@ -591,8 +594,7 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
         decision[sure] = "model"
         decided_by = np.where(sure, "model", "").astype(object)
         for position, fallback in enumerate(self.fallback_):
-            rows = np.flatnonzero(decision != "model")
-            rows = rows[decided_by[rows] == ""]
+            rows = np.flatnonzero(decided_by == "")
             if not rows.size:
                 break
             X_u = _rows(X, rows)
@@ -617,15 +619,14 @@ class Guard(MetaEstimatorMixin, BaseEstimator):  # type: ignore[misc]
             reason[taken] = np.asarray(reason[taken], dtype=object) + f"; {label} is sure"
             left = rows[~fb_sure]
             reason[left] = np.asarray(reason[left], dtype=object) + f"; {label} is unsure too"
-        still = decision != "model"
-        still &= decision != "fallback"
+        still = decided_by == ""
         if self.review:
             reason[still] = np.asarray(reason[still], dtype=object) + "; queued for review"
         else:
             reason[still] = np.asarray(reason[still], dtype=object) + "; nobody else to ask"
         decided_by[decision == "review"] = "reviewer"
         decided_by[decision == "abstain"] = "nobody"
-        return Routing(decision, reason, prediction, size, width, decided_by)
+        return Routing(decision, reason, prediction, size, width, decided_by, sets, bounds)
 
     def calibration_report(self, X: Any, y: Any, *, segments: Any = None, n_bins: int = 10) -> Any:
         """Brier score, ECE and the reliability curve of the model's probabilities on

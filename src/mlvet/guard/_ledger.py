@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from mlvet._checks import check_name, check_number, check_reason
 from mlvet._findings import Finding, Location
 from mlvet._json import canonical_json
 from mlvet.exceptions import InputError, NotFoundError
@@ -47,14 +48,6 @@ __all__ = [
 
 STAGES = ("candidate", "staging", "production", "archived")
 ECE_THRESHOLD = 0.05
-
-
-def _name(name: Any, what: str) -> str:
-    if not isinstance(name, str) or not name.strip() or len(name) > 255:
-        raise InputError(
-            f"{what} must be a non-empty string of at most 255 characters; got {name!r}."
-        )
-    return name
 
 
 # --- models -----------------------------------------------------------------------------------
@@ -216,12 +209,12 @@ def register_model(
     from mlvet.ledger import _schema as s
     from mlvet.ledger import open_ledger, write_findings
 
-    _name(name, "name")
+    check_name(name, "name")
     if stage not in STAGES:
         raise InputError(f"stage must be one of {list(STAGES)}; got {stage!r}.")
     _check_fitted(model)
-    if not isinstance(reason, str) or not reason.strip():
-        raise InputError("register_model needs a reason (a non-empty string).")
+    check_reason(reason)
+    ece_threshold = check_number(ece_threshold, "ece_threshold", strict=False)
     if calibration is not None and not hasattr(calibration, "ece"):
         raise InputError("calibration must be a CalibrationReport (guard.calibration_report(...)).")
     card = _card(model, calibration)
@@ -280,8 +273,8 @@ def promote(
 
     if stage not in STAGES:
         raise InputError(f"stage must be one of {list(STAGES)}; got {stage!r}.")
-    if not isinstance(reason, str) or not reason.strip():
-        raise InputError("promote needs a reason (who asked, which evidence); got none.")
+    check_reason(reason)
+    ece_threshold = check_number(ece_threshold, "ece_threshold", strict=False)
     led = open_ledger(ledger)
     with led.transaction() as tx:
         row = tx.conn.execute(_version_query(name, version)).mappings().first()
@@ -417,7 +410,7 @@ def queue_reviews(
     from mlvet.ledger import _schema as s
     from mlvet.ledger import open_ledger
 
-    if not hasattr(routing, "decision"):
+    if getattr(routing, "sets", None) is None and getattr(routing, "bounds", None) is None:
         raise InputError("routing must be what guard.route(X) returned for this X.")
     if isinstance(X, (list, tuple)):
         X = np.asarray(X)
@@ -437,24 +430,22 @@ def queue_reviews(
         else [f"x{i}" for i in range(X.shape[1])]
     )
     values = X.to_numpy() if hasattr(X, "to_numpy") else np.asarray(X)
-    uncertainty: Any = None
-    if routing.set_size is not None:
-        sets = guard.predict_set(X.iloc[rows] if hasattr(X, "iloc") else X[rows])
+    if routing.sets is not None:  # what route saw: the sets of the rows it routed
         classes = list(guard.classes_)
-        uncertainty = [
-            [_jsonable(c) for c, on in zip(classes, row, strict=True) if on] for row in sets
+        uncertainty: list[Any] = [
+            [_jsonable(c) for c, on in zip(classes, routing.sets[i], strict=True) if on]
+            for i in rows
         ]
     else:
-        bounds = guard.predict_interval(X.iloc[rows] if hasattr(X, "iloc") else X[rows])
-        uncertainty = [[float(lo), float(hi)] for lo, hi in bounds]
+        uncertainty = [[float(lo), float(hi)] for lo, hi in routing.bounds[rows]]
     ids = []
     led = open_ledger(ledger)
     with led.transaction() as tx:
         for j, i in enumerate(rows):
-            key = str(keys[int(i)]) if keys is not None else str(int(i))
+            key = check_name(str(keys[int(i)]) if keys is not None else str(int(i)), "row key")
             prediction = {
                 "prediction": _jsonable(routing.prediction[i]),
-                "set" if routing.set_size is not None else "interval": uncertainty[j],
+                "set" if routing.sets is not None else "interval": uncertainty[j],
             }
             ids.append(
                 tx.insert(
@@ -537,9 +528,10 @@ def decide(
     from mlvet.ledger import open_ledger
     from mlvet.ledger._ledger import now_iso
 
-    _name(reviewer, "reviewer")
-    if not isinstance(reason, str) or not reason.strip():
-        raise InputError("decide needs the reviewer's reason.")
+    check_name(reviewer, "reviewer", max_len=200)
+    check_reason(reason, "reviewer's reason")
+    if label is None or (isinstance(label, (float, np.floating)) and not math.isfinite(label)):
+        raise InputError(f"The label must be the class (or value) the row has; got {label!r}.")
     led = open_ledger(ledger)
     with led.transaction(actor=reviewer) as tx:
         row = (
@@ -609,7 +601,7 @@ class DecisionLog:
     def __post_init__(self) -> None:
         from mlvet.ledger import open_ledger
 
-        _name(self.name, "DecisionLog name")
+        check_name(self.name, "DecisionLog name")
         self._led = open_ledger(self.ledger)
 
     def record(
@@ -623,6 +615,7 @@ class DecisionLog:
         model: ModelVersion | None = None,
     ) -> int:
         """Log one decision (the outcome may come later through :meth:`outcome`)."""
+        row_key = check_name(str(row_key), "row key")
         from mlvet.ledger import _schema as s
 
         for what, v in (

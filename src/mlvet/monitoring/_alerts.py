@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mlvet._checks import check_name, check_number, check_reason
 from mlvet._json import canonical_json
 from mlvet.exceptions import InputError, NotFoundError
 
@@ -139,13 +140,9 @@ class WebhookNotifier:
             raise InputError("A webhook secret must be a string of at least 16 characters.")
         if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
             raise InputError(f"retries must be an int >= 0; got {retries!r}.")
-        self.url, self.secret, self.retries, self.backoff, self.timeout = (
-            url,
-            secret,
-            retries,
-            float(backoff),
-            float(timeout),
-        )
+        self.url, self.secret, self.retries = url, secret, retries
+        self.backoff = check_number(backoff, "backoff", strict=False)
+        self.timeout = check_number(timeout, "timeout")
 
     def sign(self, body: bytes) -> str:
         return "sha256=" + hmac.new(self.secret.encode(), body, hashlib.sha256).hexdigest()
@@ -249,8 +246,11 @@ def evaluate(
             "detail": detail,
             "at": now,
         }
-        for n in notifiers:
-            n.notify(payload)
+        for n in notifiers:  # the alert is recorded; a failing notifier must not stop the rest
+            try:
+                n.notify(payload)
+            except Exception:
+                log.exception("mlvet alert %s: the notifier %r failed", alert.id, n)
     return opened
 
 
@@ -299,10 +299,8 @@ def _move(alert_id: int, status: str, who: str, reason: str, ledger: Any) -> Ale
     from mlvet.ledger import open_ledger
     from mlvet.ledger._ledger import now_iso
 
-    if not isinstance(who, str) or not who.strip():
-        raise InputError("Say who acts on the alert (a non-empty name).")
-    if not isinstance(reason, str) or not reason.strip():
-        raise InputError("Say why (a non-empty reason).")
+    check_name(who, "who", max_len=200)
+    check_reason(reason)
     led = open_ledger(ledger)
     with led.transaction(actor=who) as tx:
         row = tx.conn.execute(select(s.alerts).where(s.alerts.c.id == alert_id)).mappings().first()

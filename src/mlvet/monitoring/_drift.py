@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from mlvet._checks import check_number
 from mlvet.exceptions import InputError
 from mlvet.monitoring._profile import ColumnProfile, Profile, profile_against, profile_reference
 
@@ -216,11 +217,14 @@ def compare_profiles(
     reference: Profile, current: Profile, *, threshold: float = 0.2
 ) -> DriftReport:
     """Drift of ``current`` (profiled against ``reference``) per column."""
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or threshold <= 0:
-        raise InputError(f"threshold must be a positive number (a PSI); got {threshold!r}.")
+    threshold = check_number(threshold, "threshold")
+    missing = sorted(set(reference.columns) - set(current.columns))
+    if missing:
+        raise InputError(f"The current profile has no column(s) {missing} of the reference.")
     cols = []
     for name, ref in reference.columns.items():
         cur = current.columns[name]
+        ref.check_same_bins(cur)
         cols.append(
             _numeric(ref, cur, float(threshold))
             if ref.kind == "numeric"

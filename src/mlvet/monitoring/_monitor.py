@@ -19,6 +19,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+from mlvet._checks import check_name, check_number
 from mlvet._json import canonical_json
 from mlvet.exceptions import InputError, NotFoundError
 from mlvet.monitoring._drift import DriftReport, compare_profiles
@@ -31,14 +32,6 @@ from mlvet.monitoring._profile import (
 )
 
 __all__ = ["Monitor"]
-
-
-def _name(name: Any) -> str:
-    if not isinstance(name, str) or not name.strip() or len(name) > 255:
-        raise InputError(
-            f"A monitor's name must be a non-empty string (<= 255 characters); got {name!r}."
-        )
-    return name
 
 
 class Monitor:
@@ -58,10 +51,9 @@ class Monitor:
         from mlvet.ledger import _schema as s
         from mlvet.ledger import open_ledger
 
-        self.name = _name(name)
+        self.name = check_name(name, "A monitor's name")
         self._led = open_ledger(ledger)
-        if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or threshold <= 0:
-            raise InputError(f"threshold must be a positive number (a PSI); got {threshold!r}.")
+        threshold = check_number(threshold, "threshold")
         with self._led.connect() as conn:
             row = (
                 conn.execute(select(s.monitors).where(s.monitors.c.name == name)).mappings().first()
@@ -126,34 +118,22 @@ class Monitor:
     # -- batches -----------------------------------------------------------------------------
     def observe(self, batch: Any, *, batch_key: str, period_start: Any = None) -> DriftReport:
         """Check a batch against the reference and record it (once per ``batch_key``)."""
-        from sqlalchemy import select
 
         from mlvet.ledger import _schema as s
 
-        if not isinstance(batch_key, str) or not batch_key.strip() or len(batch_key) > 255:
-            raise InputError(
-                f"batch_key must be a non-empty string (<= 255 characters); got {batch_key!r}."
-            )
+        check_name(batch_key, "batch_key")
         with self._led.connect() as conn:
-            seen = conn.execute(
-                select(s.prediction_batches.c.id).where(
-                    s.prediction_batches.c.monitor_id == self.id,
-                    s.prediction_batches.c.batch_key == batch_key,
-                )
-            ).scalar()
+            seen = self._batch_id(conn, batch_key)
         if seen is not None:
             return self._recorded(int(seen))
         current = profile_against(batch, self.reference)
         report = compare_profiles(self.reference, current, threshold=self.threshold)
         start = None if period_start is None else str(period_start)
         with self._led.transaction() as tx:
-            again = tx.conn.execute(
-                select(s.prediction_batches.c.id).where(
-                    s.prediction_batches.c.monitor_id == self.id,
-                    s.prediction_batches.c.batch_key == batch_key,
-                )
-            ).scalar()
-            if again is not None:  # another process recorded it meanwhile
+            # write transactions are serialised, so this sees a batch another process
+            # recorded meanwhile
+            again = self._batch_id(tx.conn, batch_key)
+            if again is not None:
                 return self._recorded(int(again))
             batch_id = tx.insert(
                 s.prediction_batches,
@@ -181,6 +161,19 @@ class Monitor:
                     },
                 )
         return report
+
+    def _batch_id(self, conn: Any, batch_key: str) -> int | None:
+        from sqlalchemy import select
+
+        from mlvet.ledger import _schema as s
+
+        found = conn.execute(
+            select(s.prediction_batches.c.id).where(
+                s.prediction_batches.c.monitor_id == self.id,
+                s.prediction_batches.c.batch_key == batch_key,
+            )
+        ).scalar()
+        return None if found is None else int(found)
 
     def _recorded(self, batch_id: int) -> DriftReport:
         from sqlalchemy import select

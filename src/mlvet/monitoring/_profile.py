@@ -42,10 +42,7 @@ class ColumnProfile:
 
     def merge(self, other: ColumnProfile) -> ColumnProfile:
         """The profile of both batches (profiled against the same reference)."""
-        if (self.name, self.kind) != (other.name, other.kind) or not np.array_equal(
-            self.fine_cuts, other.fine_cuts
-        ):
-            raise InputError(f"Profiles of {self.name!r} were made against other references.")
+        self.check_same_bins(other)
         cats = dict(self.categories)
         for k, v in other.categories.items():
             cats[k] = cats.get(k, 0) + v
@@ -64,6 +61,18 @@ class ColumnProfile:
             self.total + other.total,
             self.total_sq + other.total_sq,
         )
+
+    def check_same_bins(self, other: ColumnProfile) -> None:
+        """Refuse a profile of this column made on other bins (not against one reference)."""
+        if (
+            (self.name, self.kind) != (other.name, other.kind)
+            or not np.array_equal(self.coarse_cuts, other.coarse_cuts)
+            or not np.array_equal(self.fine_cuts, other.fine_cuts)
+        ):
+            raise InputError(
+                f"The profiles of {self.name!r} were made on other bins: profile a batch with "
+                "profile_against(batch, reference), not with profile_reference."
+            )
 
     @property
     def std(self) -> float:

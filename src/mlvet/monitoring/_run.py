@@ -26,6 +26,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from mlvet._checks import check_number
+from mlvet._io import read_table
 from mlvet.exceptions import InputError
 from mlvet.monitoring._alerts import AlertRule, LogNotifier, WebhookNotifier, evaluate
 from mlvet.monitoring._monitor import Monitor
@@ -33,18 +35,6 @@ from mlvet.monitoring._monitor import Monitor
 __all__ = ["load_config", "run_config"]
 
 _KEYS = {"name", "reference", "batches", "features", "threshold", "rules", "notify"}
-
-
-def _read(path: Path) -> Any:
-    import pandas as pd
-
-    if not path.is_file():
-        raise InputError(f"{path} is not a file.")
-    if path.suffix.lower() in (".parquet", ".pq"):
-        return pd.read_parquet(path)
-    if path.suffix.lower() == ".csv":
-        return pd.read_csv(path)
-    raise InputError(f"{path}: monitors read Parquet (.parquet) or CSV (.csv) files.")
 
 
 def _notifiers(spec: Any, where: str) -> list[Any]:
@@ -107,16 +97,19 @@ def load_config(path: str | Path) -> list[dict[str, Any]]:
         rules = m.get("rules") or []
         if not isinstance(rules, list):
             raise InputError(f"{where}: rules must be a list of lines.")
-        for rule in rules:
-            AlertRule.parse(rule)  # refuses what it cannot read
+        parsed = [AlertRule.parse(rule) for rule in rules]  # refuses what it cannot read
+        try:
+            threshold = check_number(m.get("threshold", 0.2), "threshold")
+        except InputError as exc:
+            raise InputError(f"{where}: {exc}") from exc
         out.append(
             {
                 "name": str(m["name"]),
                 "reference": (base / str(m["reference"])),
                 "batches": str(base / str(m["batches"])),
                 "features": m.get("features"),
-                "threshold": float(m.get("threshold", 0.2)),
-                "rules": rules,
+                "threshold": threshold,
+                "rules": parsed,
                 "notify": _notifiers(m.get("notify"), where),
             }
         )
@@ -135,11 +128,19 @@ def run_config(
     for m in config:
         monitor = Monitor(
             m["name"],
-            _read(m["reference"]),
+            read_table(m["reference"]),
             features=m["features"],
             threshold=m["threshold"],
             ledger=led,
         )
+        unwatched = sorted(
+            {r.feature for r in m["rules"] if r.feature and r.feature not in monitor.features}
+        )
+        if unwatched:  # before any batch is recorded, so a rerun does not hide the typo
+            raise InputError(
+                f"Monitor {m['name']!r}: its rules name column(s) {unwatched} it does not "
+                f"watch; it watches {monitor.features}."
+            )
         seen = set(monitor.history().batch_key)
         files = sorted(Path(p) for p in glob.glob(m["batches"]))
         plans.append((m, monitor, [f for f in files if f.stem not in seen], len(files)))
@@ -152,7 +153,11 @@ def run_config(
         for m, monitor, todo, n_files in plans:
             drifted, opened = [], []
             for f in todo:
-                report = monitor.observe(_read(f), batch_key=f.stem)
+                try:
+                    batch = read_table(f)
+                except InputError as exc:
+                    raise InputError(f"Monitor {m['name']!r}: {exc}") from exc
+                report = monitor.observe(batch, batch_key=f.stem)
                 if report.drifted:
                     drifted.append(f.stem)
                 opened += [a.rule for a in evaluate(monitor, m["rules"], notifiers=m["notify"])]
