@@ -108,3 +108,51 @@ def test_reviews_keep_what_route_saw_and_refuse_bad_labels_and_names(sqlite_url:
         decide(first.id, 1, reviewer="a" * 201, reason="x", ledger=sqlite_url)
     with pytest.raises(InputError, match="ece_threshold must be"):
         register_model("m", guard, ece_threshold=float("nan"), ledger=sqlite_url)
+
+
+def test_experiment_inputs_found_in_review() -> None:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.model_selection import StratifiedKFold
+
+    from mlvet.experiments import Features, ablate, compare, tune
+    from mlvet.experiments._common import describe_estimator
+    from mlvet.experiments._compare import Comparison
+
+    X, y = make_classification(200, 4, random_state=0)
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    # a numpy parameter is described as the number it is (else diff sees "100 -> 100")
+    assert (
+        describe_estimator(HistGradientBoostingClassifier(max_iter=np.int64(100)))["params"][
+            "max_iter"
+        ]
+        == 100
+    )
+    with pytest.raises(InputError, match="cv must be a splitter"):
+        tune(
+            LogisticRegression(),
+            {"C": [0.1, 1.0]},
+            X,
+            y,
+            scoring="accuracy",
+            cv=[1, 2, 3],
+            record=False,
+        )
+    with pytest.raises(InputError, match=r"columns \[1\.0\] are not in X"):
+        ablate(
+            LogisticRegression(),
+            X,
+            y,
+            components={"f": Features([1.0])},
+            scoring="accuracy",
+            cv=cv,
+            record=False,
+        )
+    with pytest.raises(InputError, match="rope must be"):
+        compare(
+            [LogisticRegression()], X, y, scoring="accuracy", cv=cv, rope=float("nan"), record=False
+        )
+    # one failed fold does not make a model's mean NaN (nor make it "best")
+    result = Comparison(
+        "accuracy", {"flaky": [float("nan"), 0.5, 0.5], "good": [0.9, 0.9, 0.9]}, (), "x", 3, 0.01
+    )
+    assert result.mean("flaky") == 0.5 and result.best == "good"

@@ -329,7 +329,19 @@ def test_the_search_is_recorded_and_attached_to_the_chosen_model(
     assert run["kind"] == "tune" and run["status"] == "completed" and run["name"] == "knn"
     assert sorted(r["trial_index"] for r in trials) == list(range(-1, 6))
     stored = {r["trial_index"]: json.loads(r["scores_json"])["folds"] for r in trials}
-    assert stored[result.best_index] == pytest.approx(result.best.scores)
+    alone = tune(  # the same search in memory: the ledger keeps what was computed
+        KNeighborsClassifier(),
+        SPACE,
+        X,
+        y,
+        scoring="roc_auc",
+        cv=CV,
+        n_trials=6,
+        seed=9,
+        record=False,
+        progress=False,
+    )
+    assert stored == {t.index: pytest.approx(t.scores) for t in (alone.default, *alone.trials)}
     spec = json.loads(search["spec_json"])
     assert spec["seed"] == 9 and spec["space"]["n_neighbors"] == {
         "type": "int",

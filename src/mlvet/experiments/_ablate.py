@@ -316,7 +316,13 @@ def _components(components: Any, pipeline: Any, X: Any) -> dict[str, Any]:
             cols = list(comp.columns)
             if not cols:
                 raise InputError(f"Component {name!r}: Features([]) names no column.")
-            unseen = [c for c in cols if c not in known]
+            positional = not hasattr(X, "columns")  # an array: integer positions only
+            unseen = [
+                c
+                for c in cols
+                if c not in known
+                or (positional and (isinstance(c, bool) or not isinstance(c, (int, np.integer))))
+            ]
             if unseen:
                 raise InputError(
                     f"Component {name!r}: columns {unseen} are not in X; its columns are {known}."

@@ -45,7 +45,11 @@ def split_list(
     if cv is None:
         maker = RepeatedStratifiedKFold if classification else RepeatedKFold
         cv = maker(n_splits=5, n_repeats=5, random_state=seed)
-    if isinstance(cv, (list, tuple)) and cv and all(len(pair) == 2 for pair in cv):
+    if (
+        isinstance(cv, (list, tuple))
+        and cv
+        and all(isinstance(pair, (list, tuple)) and len(pair) == 2 for pair in cv)
+    ):
         cv = _Fixed([(np.asarray(tr), np.asarray(te)) for tr, te in cv])
     if isinstance(cv, int) or not hasattr(cv, "split"):
         raise InputError(
@@ -250,6 +254,8 @@ def describe_estimator(estimator: Any) -> dict[str, Any]:
         for key, value in sorted(estimator.get_params(deep=True).items()):
             if hasattr(value, "get_params") or key in ("steps", "transformers", "memory"):
                 continue
+            if isinstance(value, np.generic):  # np.int64(100) is the parameter 100, not "100"
+                value = value.item()
             params[key] = (
                 value
                 if value is None or isinstance(value, (bool, int, float, str))

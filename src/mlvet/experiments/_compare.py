@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from mlvet._checks import check_number
 from mlvet._findings import Finding, Location
 from mlvet._json import canonical_json
 from mlvet.exceptions import InputError
@@ -88,7 +89,10 @@ class Comparison:
     data_fingerprint: str = ""
 
     def mean(self, name: str) -> float:
-        return float(np.mean(self.scores[name]))
+        """The mean over the folds that scored (a failed fold does not make it NaN)."""
+        values = np.asarray(self.scores[name], dtype=float)
+        ok = values[np.isfinite(values)]
+        return float(ok.mean()) if ok.size else float("nan")
 
     @property
     def best(self) -> str:
@@ -216,8 +220,7 @@ def compare(
     check_name(name)
     check_seed(seed)
     scorer = get_scorer_checked(scoring)
-    if not isinstance(rope, (int, float)) or rope < 0:
-        raise InputError(f"rope must be a non-negative number; got {rope!r}.")
+    rope = check_number(rope, "rope", strict=False)
     classification = any(is_classifier(m) for m in models.values())
     check_target(y_arr, classification, "compare")
     if baseline == "auto":
