@@ -481,3 +481,26 @@ def test_lazy_import_proxies_in_loaded_modules_do_not_break_the_trace() -> None:
         assert t.findings == ()
     finally:
         del sys.modules[holder.__name__]
+
+
+def test_linking_metric_calls_digests_each_prediction_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A metric given a list (not the prediction's array) is linked by its row set; each
+    prediction's digest is computed once, not again for every later metric call."""
+    import mlvet.tracing._trace as traced
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    model = LogisticRegression().fit(X, (X[:, 0] > 0).astype(int))
+    counted = {"n": 0}
+    original = traced.rowset_digest
+
+    def counting(h: np.ndarray) -> str:
+        counted["n"] += 1
+        return original(h)
+
+    monkeypatch.setattr(traced, "rowset_digest", counting)
+    with mlvet.trace(record=False):
+        for _ in range(40):
+            Xk = rng.normal(size=(200, 3))
+            accuracy_score((Xk[:, 0] > 0).astype(int), list(model.predict(Xk)))
+    assert counted["n"] <= 40 + 5  # linear in the calls (it was quadratic: ~40 * 41 / 2)

@@ -102,6 +102,16 @@ class Call:
     error: str | None = None
     columns: tuple[str, ...] | None = field(default=None, repr=False)
     frames: tuple[Any, Any] | None = field(default=None, repr=False)
+    _digest: tuple[int, str] | None = field(default=None, repr=False, compare=False)
+
+    def rowset(self) -> str | None:
+        """The digest of ``rows``, computed once per rows array (linking metric calls
+        compares it with every earlier prediction's)."""
+        if self.rows is None:
+            return None
+        if self._digest is None or self._digest[0] != id(self.rows):
+            self._digest = (id(self.rows), rowset_digest(self.rows))
+        return self._digest[1]
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready record of the call (no row values, only a digest of the row set)."""
@@ -113,7 +123,7 @@ class Call:
         if self.n_rows is not None:
             out["n_rows"] = self.n_rows
         if self.rows is not None and self.rows.size:
-            out["rowset"] = rowset_digest(self.rows)
+            out["rowset"] = self.rowset()
         if self.value is not None:
             out["value"] = self.value
         if self.link is not None:
@@ -695,12 +705,12 @@ class Trace:
         if rows is not None:  # y_true is a side of a recorded split: its X rows decide
             digest = rowset_digest(rows)
             for earlier in reversed(predictions):
-                if earlier.rows is not None and rowset_digest(earlier.rows) == digest:
+                if earlier.rows is not None and earlier.rowset() == digest:
                     call.link, call.link_how = earlier.index, "split"
                     break
         elif call.link is None and n is not None:
             same = [c for c in predictions if c.n_rows == n]
-            digests = {rowset_digest(c.rows) if c.rows is not None else None for c in same}
+            digests = {c.rowset() for c in same}
             if same and len(digests) == 1:  # only unambiguous: one set of rows that size
                 call.link, call.link_how = same[-1].index, "length"
         call.n_rows = n
