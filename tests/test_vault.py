@@ -550,3 +550,15 @@ def test_integer_targets_with_many_values_are_a_regression(sqlite_url: str) -> N
     multi.seal(X, three)
     with pytest.raises(InputError, match="for two classes but this vault holds 3"):
         multi.evaluate(LogisticRegression().fit(X, three), metrics=["f1"], purpose="x")
+
+
+def test_numbers_in_an_object_array_are_sealed_as_numbers() -> None:
+    from mlvet.vault._store import _labels
+
+    floats = np.array([float(i) / 7 for i in range(30)], dtype=object)
+    _, spec = _labels(floats, 30, None)
+    assert spec["task"] == "regression" and spec["labels"] == "f"
+    ints = np.array([i % 2 for i in range(30)], dtype=object)
+    assert _labels(ints, 30, None)[1]["n_classes"] == 2
+    with pytest.raises(InputError, match="missing or infinite"):
+        _labels(np.array([1.0, float("inf")] * 15, dtype=object), 30, None)
