@@ -156,3 +156,14 @@ def test_experiment_inputs_found_in_review() -> None:
         "accuracy", {"flaky": [float("nan"), 0.5, 0.5], "good": [0.9, 0.9, 0.9]}, (), "x", 3, 0.01
     )
     assert result.mean("flaky") == 0.5 and result.best == "good"
+
+
+def test_a_small_imbalanced_holdout_is_compared_not_crashed() -> None:
+    from sklearn.model_selection import StratifiedShuffleSplit
+
+    from mlvet.experiments import compare
+
+    X, y = make_classification(60, 4, weights=[0.9], random_state=0)
+    holdout = StratifiedShuffleSplit(1, test_size=0.2, random_state=0)  # 12 rows, 1-2 positives
+    result = compare([LogisticRegression()], X, y, scoring="roc_auc", cv=holdout, record=False)
+    assert all(np.isfinite(p.ci_low) and np.isfinite(p.ci_high) for p in result.pairs)

@@ -386,11 +386,25 @@ def _holdout_pairs(
             failures.setdefault(key, []).append(f"holdout fit failed: {type(exc).__name__}")
     rng = np.random.default_rng(seed)
     draws = [rng.integers(0, len(test), len(test)) for _ in range(n_bootstrap)]
-    boot = {
-        k: np.array([scorer(m, _rows(X_te, idx), y_te[idx]) for idx in draws])
-        for k, m in fitted.items()
-    }
-    point = {k: float(scorer(m, X_te, y_te)) for k, m in fitted.items()}
+
+    def score(model: Any, idx: Any) -> float:
+        import warnings
+
+        try:  # a resample of a small holdout may hold one class only: that draw is dropped
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # sklearn's "undefined metric": NaN, dropped
+                return float(scorer(model, _rows(X_te, idx), y_te[idx]))
+        except (ValueError, IndexError):
+            return float("nan")
+
+    boot = {k: np.array([score(m, idx) for idx in draws]) for k, m in fitted.items()}
+    point = {k: score(m, np.arange(len(test))) for k, m in fitted.items()}
+    unscored = sorted(k for k, v in point.items() if not np.isfinite(v))
+    if unscored:
+        raise InputError(
+            f"The holdout cannot be scored with {scoring!r} for {unscored} (too few rows or "
+            "one class only); use a larger holdout or repeated cross-validation."
+        )
     raw = []
     ranked = sorted(fitted, key=lambda k: -point[k])
     for a, b in combinations(ranked, 2):
