@@ -6,6 +6,7 @@ counts and types only, so that they can be shown to anyone.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -113,9 +114,10 @@ def _labels(y: Any, n: int, task: str | None) -> tuple[pa.Array, dict[str, Any]]
         if str in kinds and len(kinds) > 1:
             raise InputError("y mixes text and numbers; cast it to one type before sealing.")
         if str not in kinds and kinds:  # numbers in an object array are numbers, not text
-            values = values.astype(
-                float if float in kinds else (bool if kinds == {bool} else np.int64)
-            )
+            with contextlib.suppress(OverflowError):  # beyond int64: refused below, by name
+                values = values.astype(
+                    float if float in kinds else (bool if kinds == {bool} else np.int64)
+                )
     missing = int(pd.isna(values).sum())
     if missing or (values.dtype.kind == "f" and not np.isfinite(values).all()):
         bad = missing or int((~np.isfinite(values)).sum())
