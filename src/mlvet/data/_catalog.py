@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import narwhals as nw
-import pandera.pandas as pdv
 from sqlalchemy import Connection, Integer, func, select
 
 from mlvet._findings import Finding, Location
@@ -21,6 +20,7 @@ from mlvet._git import git
 from mlvet.catalog import Severity
 from mlvet.data._fingerprint import fingerprint_table
 from mlvet.data._frames import Frame, as_frame, frame_columns
+from mlvet.data._pandera import pdv
 from mlvet.data._profile import profile as compute_profile
 from mlvet.data._quality import schema_from_json, schema_to_json, validate
 from mlvet.exceptions import DataQualityError, InputError, NotFoundError

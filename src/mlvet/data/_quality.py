@@ -20,13 +20,12 @@ from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
-import pandera.pandas as pdv
 import pyarrow as pa
 import pyarrow.compute as pc
-from pandera.errors import SchemaErrors
 
 from mlvet._findings import Finding, Location
 from mlvet.data._frames import Frame, as_frame, canonical_type
+from mlvet.data._pandera import SchemaErrors, pdv
 from mlvet.exceptions import InputError
 
 __all__ = ["infer_schema", "schema_from_json", "schema_to_json", "validate"]
