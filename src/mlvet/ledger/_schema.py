@@ -364,6 +364,35 @@ drift_results = Table(
     Index(None, "feature"),
 )
 
+monitor_rows = Table(  # outside the audit chain; the batch's event carries their SHA-256
+    "monitor_rows",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("monitor_id", Integer, ForeignKey("monitors.id"), nullable=False),
+    Column("batch_id", Integer, ForeignKey("prediction_batches.id"), nullable=False),
+    Column("row_key", String(255), nullable=False),
+    Column("score", Float, nullable=True),
+    Column("label", Float, nullable=True),
+    Column("labelled_at", TS, nullable=True),
+    UniqueConstraint("monitor_id", "row_key"),
+    Index(None, "batch_id"),
+)
+
+batch_metrics = Table(
+    "batch_metrics",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("batch_id", Integer, ForeignKey("prediction_batches.id"), nullable=False),
+    Column("metric", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),  # estimated | realized
+    Column("value", Float, nullable=True),
+    Column("lower", Float, nullable=True),
+    Column("upper", Float, nullable=True),
+    Column("n", BigInteger, nullable=False),
+    *_audit_cols(),
+    UniqueConstraint("batch_id", "metric", "kind"),
+)
+
 alerts = Table(
     "alerts",
     metadata,

@@ -14,6 +14,7 @@ from mlvet.monitoring._alerts import (
     resolve,
 )
 from mlvet.monitoring._drift import ColumnDrift, DriftReport, compare_profiles, drift, psi
+from mlvet.monitoring._email import EmailNotifier
 from mlvet.monitoring._monitor import Monitor
 from mlvet.monitoring._profile import ColumnProfile, Profile, profile_against, profile_reference
 from mlvet.monitoring._run import load_config, run_config
@@ -24,6 +25,7 @@ __all__ = [
     "ColumnDrift",
     "ColumnProfile",
     "DriftReport",
+    "EmailNotifier",
     "LogNotifier",
     "Monitor",
     "Profile",

@@ -51,8 +51,15 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
     "<=": operator.le,
 }
+#: performance metrics a rule can watch, by the name rules use
+PERFORMANCE_METRICS = {
+    f"{kind}_{short}": (metric, kind)
+    for kind in ("estimated", "realized")
+    for short, metric in (("auc", "roc_auc"), ("accuracy", "accuracy"))
+} | {"realized_mae": ("mae", "realized"), "realized_rmse": ("rmse", "realized")}
+_METRICS = "|".join(["psi", "drifted_share", *sorted(PERFORMANCE_METRICS, key=len, reverse=True)])
 _RULE = re.compile(
-    r"^\s*(?P<metric>psi|drifted_share)(?:\[(?P<feature>[^\]]+)\])?\s*(?P<op>>=|<=|>|<)\s*"
+    rf"^\s*(?P<metric>{_METRICS})(?:\[(?P<feature>[^\]]+)\])?\s*(?P<op>>=|<=|>|<)\s*"
     r"(?P<value>[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)"
     r"(?:\s+for\s+(?P<n>\d+)\s+consecutive\s+batch(?:es)?)?\s*$"
 )
@@ -77,13 +84,17 @@ class AlertRule:
         if m is None:
             raise InputError(
                 f"Cannot read the alert rule {text!r}. Write e.g. 'psi > 0.2', "
-                "'psi[volume] >= 0.25 for 2 consecutive batches' or 'drifted_share > 0.3'."
+                "'psi[volume] >= 0.25 for 2 consecutive batches', 'drifted_share > 0.3' or "
+                "'estimated_auc < 0.8'; performance metrics: "
+                f"{', '.join(sorted(PERFORMANCE_METRICS))}."
             )
         n = int(m.group("n") or 1)
         if n < 1:
             raise InputError(f"{text!r}: 'for N consecutive batches' needs N >= 1.")
-        if m.group("metric") == "drifted_share" and m.group("feature"):
-            raise InputError(f"{text!r}: drifted_share is over all columns; drop the [column].")
+        if m.group("metric") != "psi" and m.group("feature"):
+            raise InputError(
+                f"{text!r}: {m.group('metric')} is over the whole batch; drop the [column]."
+            )
         return cls(
             " ".join(text.split()),
             m.group("metric"),
@@ -93,8 +104,15 @@ class AlertRule:
             n,
         )
 
-    def holds(self, history: Any) -> tuple[bool, dict[str, Any]]:
-        """Whether the rule holds on the last ``consecutive`` batches of a history frame."""
+    @property
+    def on_performance(self) -> bool:
+        return self.metric in PERFORMANCE_METRICS
+
+    def holds(self, history: Any, performance: Any = None) -> tuple[bool, dict[str, Any]]:
+        """Whether the rule holds on the last ``consecutive`` batches of a history frame
+        (a performance rule: of the batches that have the metric, from ``performance``)."""
+        if self.on_performance:
+            return self._holds_performance(performance)
         keys = list(dict.fromkeys(history["batch_key"]))
         if len(keys) < self.consecutive:
             return False, {}
@@ -118,6 +136,19 @@ class AlertRule:
             if len(values) == len(last) and all(test(v, self.value) for v in values):
                 hits.append({"feature": feature, "values": values})
         return bool(hits), {"batches": last, "columns": hits}
+
+    def _holds_performance(self, performance: Any) -> tuple[bool, dict[str, Any]]:
+        metric, kind = PERFORMANCE_METRICS[self.metric]
+        if performance is None or performance.empty:
+            return False, {}
+        part = performance[(performance.metric == metric) & performance[kind].notna()]
+        if len(part) < self.consecutive:
+            return False, {}
+        last = part.tail(self.consecutive)
+        values = [float(v) for v in last[kind]]
+        test = _OPS[self.op]
+        ok = all(test(v, self.value) for v in values)
+        return ok, {"batches": last.batch_key.tolist(), "metric": self.metric, "values": values}
 
 
 class LogNotifier:
@@ -206,12 +237,14 @@ def evaluate(
     for n in notifiers:
         if not hasattr(n, "notify"):
             raise InputError(f"A notifier needs a notify(alert) method; got {n!r}.")
+    monitor.keep_rules([r.text for r in parsed])
     history = monitor.history()
+    performance = monitor.performance() if any(r.on_performance for r in parsed) else None
     opened: list[Alert] = []
     if history.empty:
         return opened
     for rule in parsed:
-        holds, detail = rule.holds(history)
+        holds, detail = rule.holds(history, performance)
         if not holds:
             continue
         with monitor._led.transaction() as tx:

@@ -16,13 +16,26 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+from sqlalchemy import bindparam
 
 from mlvet._checks import check_name, check_number
 from mlvet._json import canonical_json
 from mlvet.exceptions import InputError, NotFoundError
 from mlvet.monitoring._drift import DriftReport, compare_profiles
+from mlvet.monitoring._performance import (
+    Calibrator,
+    MetricValue,
+    binary_labels,
+    change_points,
+    estimated_metrics,
+    realized_metrics,
+    scores_array,
+)
 from mlvet.monitoring._profile import (
     Profile,
     profile_against,
@@ -35,7 +48,19 @@ __all__ = ["Monitor"]
 
 
 class Monitor:
-    """Drift of every observed batch against one reference, recorded in the ledger."""
+    """Drift of every observed batch against one reference, and the model's performance,
+    recorded in the ledger.
+
+    ``prediction`` names the column of the model's score (the probability of the positive
+    class for a binary classifier, the predicted value for a regressor); it is profiled
+    like a feature, so prediction drift is reported beside input drift. ``target`` names
+    the reference's label column: with it, a classifier's scores are calibrated to the
+    labels (isotonic) so that later batches' performance can be *estimated* before their
+    labels arrive. ``id`` names the row-id column of batches: each scored row is kept by
+    its id, and ``label(ids, y)`` joins late labels to it for *realized* performance.
+    ``timestamp`` names a time column (a batch's period starts at its earliest value),
+    ``model`` the registered model the monitor watches.
+    """
 
     def __init__(
         self,
@@ -43,6 +68,13 @@ class Monitor:
         reference: Any = None,
         *,
         features: list[str] | None = None,
+        prediction: str | None = None,
+        target: str | None = None,
+        id: str | None = None,
+        timestamp: str | None = None,
+        model: str | None = None,
+        task: str | None = None,
+        decision_threshold: float = 0.5,
         threshold: float = 0.2,
         ledger: Any = None,
     ) -> None:
@@ -65,22 +97,50 @@ class Monitor:
                 )
             self._load(row)
             return
-        profile = profile_reference(reference, features=features)
+        roles = _roles(prediction, target, id, timestamp, model)
+        if task not in (None, "binary", "regression"):
+            raise InputError(f"task is 'binary' or 'regression'; got {task!r}.")
+        decision_threshold = check_number(decision_threshold, "decision_threshold", strict=False)
+        columns = _column_names(reference)
+        for role in ("prediction", "target", "id", "timestamp"):
+            col = roles[role]
+            if col is not None and col not in columns:
+                raise InputError(
+                    f"The {role} column {col!r} is not in the reference; it has {columns}."
+                )
+        skip = {c for c in (roles["target"], roles["id"], roles["timestamp"]) if c is not None}
+        if features is None:
+            watched = [c for c in columns if c not in skip]
+        else:
+            watched = list(features)
+            clash = sorted(skip & set(watched))
+            if clash:
+                raise InputError(
+                    f"Column(s) {clash} are the monitor's target, id or timestamp, not features."
+                )
+            if prediction is not None and prediction not in watched:
+                watched.append(prediction)
+        profile = profile_reference(reference, features=watched)
         stored = profile_to_dict(profile)
         digest = hashlib.sha256(canonical_json(stored).encode()).hexdigest()
+        perf = _reference_performance(reference, roles, task, float(decision_threshold))
         config = {
             "threshold": float(threshold),
             "features": list(profile.columns),
             "reference_sha256": digest,
+            **roles,
+            "decision_threshold": float(decision_threshold),
+            **perf,
         }
         if row is not None:
             existing = json.loads(row["config_json"])
-            if existing.get("reference_sha256") != digest or existing.get("threshold") != float(
-                threshold
-            ):
+            # monitors recorded before a setting existed hold its default
+            defaults = {"decision_threshold": 0.5}
+            same = all(existing.get(k, defaults.get(k)) == config[k] for k in config)
+            if not same:
                 raise InputError(
-                    f"A monitor named {name!r} exists with another reference or threshold; open it "
-                    f"with Monitor({name!r}) or choose another name."
+                    f"A monitor named {name!r} exists with another reference or settings; open "
+                    f"it with Monitor({name!r}) or choose another name."
                 )
             self._load(row)
             return
@@ -90,18 +150,14 @@ class Monitor:
                     s.monitors,
                     {
                         "name": name,
-                        "model_version_id": None,
+                        "model_version_id": _production_version(tx.conn, model),
                         "reference_version_id": None,
                         "config_json": canonical_json(config),
                         "profile_json": canonical_json(stored),
                     },
                 )
             )
-        self.reference, self.threshold, self.features = (
-            profile,
-            float(threshold),
-            list(profile.columns),
-        )
+        self._configure(profile, config)
 
     @classmethod
     def open(cls, name: str, *, ledger: Any = None) -> Monitor:
@@ -109,15 +165,57 @@ class Monitor:
         return cls(name, ledger=ledger)
 
     def _load(self, row: Any) -> None:
-        config = json.loads(row["config_json"])
         self.id = int(row["id"])
-        self.reference = profile_from_dict(json.loads(row["profile_json"]))
+        self._configure(
+            profile_from_dict(json.loads(row["profile_json"])), json.loads(row["config_json"])
+        )
+
+    def _configure(self, profile: Profile, config: dict[str, Any]) -> None:
+        self.reference = profile
+        self.config = config
         self.threshold = float(config["threshold"])
         self.features = list(config["features"])
+        self.prediction: str | None = config.get("prediction")
+        self.target: str | None = config.get("target")
+        self.id_column: str | None = config.get("id")
+        self.timestamp: str | None = config.get("timestamp")
+        self.model: str | None = config.get("model")
+        self.task: str | None = config.get("task")
+        self.decision_threshold = float(config.get("decision_threshold", 0.5))
+        cal = config.get("calibrator")
+        self.calibrator = None if cal is None else Calibrator.from_dict(cal)
+
+    @property
+    def rules(self) -> list[str]:
+        """The alert rules last evaluated on this monitor (kept in the ledger)."""
+        return list(self.config.get("rules", []))
+
+    def keep_rules(self, rules: list[str]) -> None:
+        """Record the alert rules watching this monitor (AN202 looks for them)."""
+        from mlvet.ledger import _schema as s
+
+        if rules == self.rules:
+            return
+        config = {**self.config, "rules": list(rules)}
+        with self._led.transaction() as tx:
+            tx.update(s.monitors, self.id, {"config_json": canonical_json(config)})
+        self.config = config
 
     # -- batches -----------------------------------------------------------------------------
-    def observe(self, batch: Any, *, batch_key: str, period_start: Any = None) -> DriftReport:
-        """Check a batch against the reference and record it (once per ``batch_key``)."""
+    def observe(
+        self,
+        batch: Any,
+        *,
+        batch_key: str,
+        period_start: Any = None,
+        predictions: Any = None,
+    ) -> DriftReport:
+        """Check a batch against the reference and record it (once per ``batch_key``).
+
+        ``predictions`` gives the model's scores for the batch's rows when they are not a
+        column of it. With an ``id`` column, every scored row is kept for ``label``; with a
+        calibrated classifier, the batch's performance is estimated now.
+        """
 
         from mlvet.ledger import _schema as s
 
@@ -126,9 +224,15 @@ class Monitor:
             seen = self._batch_id(conn, batch_key)
         if seen is not None:
             return self._recorded(int(seen))
-        current = profile_against(batch, self.reference)
+        current, scores, keys, start = self._profile_batch(batch, predictions)
+        if period_start is not None:
+            start = str(period_start)
         report = compare_profiles(self.reference, current, threshold=self.threshold)
-        start = None if period_start is None else str(period_start)
+        estimated = (
+            estimated_metrics(scores, self.calibrator(scores), self.decision_threshold)
+            if scores is not None and self.calibrator is not None
+            else {}
+        )
         with self._led.transaction() as tx:
             # write transactions are serialised, so this sees a batch another process
             # recorded meanwhile
@@ -160,7 +264,343 @@ class Monitor:
                         "drifted": col.drifted,
                     },
                 )
+            for metric, mv in estimated.items():
+                _put_metric(tx, int(batch_id), metric, "estimated", mv)
+            if keys is not None and scores is not None:
+                self._keep_rows(tx, int(batch_id), batch_key, keys, scores)
         return report
+
+    def _profile_batch(
+        self, batch: Any, predictions: Any
+    ) -> tuple[Profile, np.ndarray | None, list[str] | None, str | None]:
+        """The batch's profile, its scores and row keys (when kept), and its period start."""
+        import pandas as pd
+
+        frame = _eager(batch)
+        scores: np.ndarray | None = None
+        if predictions is not None:
+            if self.prediction is None:
+                raise InputError(
+                    f"Monitor {self.name!r} was made without a prediction column; create it "
+                    "with Monitor(..., prediction='score') to watch predictions."
+                )
+            scores = scores_array(predictions, "predictions", unit=self.task == "binary")
+            if frame is None or len(scores) != len(frame):
+                n = "?" if frame is None else len(frame)
+                raise InputError(
+                    f"predictions has {len(scores)} values for a batch of {n} rows; give one "
+                    "score per row."
+                )
+            ref = Profile(
+                {k: v for k, v in self.reference.columns.items() if k != self.prediction},
+                self.reference.n_rows,
+            )
+            rest = profile_against(batch, ref)
+            pred = profile_against(
+                pd.DataFrame({self.prediction: scores}),
+                Profile(
+                    {self.prediction: self.reference.columns[self.prediction]},
+                    self.reference.n_rows,
+                ),
+            )
+            current = Profile({**rest.columns, **pred.columns}, rest.n_rows)
+            current = Profile({k: current.columns[k] for k in self.reference.columns}, rest.n_rows)
+        else:
+            current = profile_against(batch, self.reference)
+            if self.prediction is not None and frame is not None:
+                scores = scores_array(
+                    _values(frame, self.prediction),
+                    f"column {self.prediction!r}",
+                    unit=self.task == "binary",
+                )
+        keys: list[str] | None = None
+        start: str | None = None
+        if self.id_column is not None and scores is not None and frame is not None:
+            if self.id_column not in frame.columns:
+                raise InputError(
+                    f"The batch has no id column {self.id_column!r}; labels are joined by it."
+                )
+            keys = _row_keys(_values(frame, self.id_column), self.id_column)
+        if self.timestamp is not None and frame is not None and self.timestamp in frame.columns:
+            stamps = _values(frame, self.timestamp)
+            start = str(min(stamps)) if len(stamps) else None
+        return current, scores, keys, start
+
+    def _keep_rows(
+        self, tx: Any, batch_id: int, batch_key: str, keys: list[str], scores: np.ndarray
+    ) -> None:
+        from sqlalchemy import select
+
+        from mlvet.ledger import _schema as s
+
+        taken: list[str] = []
+        for chunk in _chunks(keys):
+            taken += (
+                tx.conn.execute(
+                    select(s.monitor_rows.c.row_key).where(
+                        s.monitor_rows.c.monitor_id == self.id, s.monitor_rows.c.row_key.in_(chunk)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        if taken:
+            raise InputError(
+                f"{len(taken)} row id(s) of batch {batch_key!r} were observed before in another "
+                f"batch (e.g. {sorted(taken)[:3]}); ids must be unique across a monitor's batches."
+            )
+        rows = [
+            {"monitor_id": self.id, "batch_id": batch_id, "row_key": k, "score": float(v)}
+            for k, v in zip(keys, scores.tolist(), strict=True)
+        ]
+        tx.conn.execute(s.monitor_rows.insert(), rows)
+        digest = hashlib.sha256(
+            canonical_json([[r["row_key"], r["score"]] for r in rows]).encode()
+        ).hexdigest()
+        tx.event(
+            "monitor.rows",
+            {"monitor": self.name, "batch": batch_key, "n": len(rows), "sha256": digest},
+            entity="prediction_batches",
+            entity_id=str(batch_id),
+        )
+
+    # -- labels and performance --------------------------------------------------------------
+    def label(self, ids: Any, y: Any, *, unknown: str = "error") -> dict[str, Any]:
+        """Join late labels to the observed rows by id; realized performance of every batch
+        they touch is recomputed. ``unknown='ignore'`` skips ids never observed (the default
+        refuses the call, recording nothing)."""
+        from sqlalchemy import select, update
+
+        from mlvet.ledger import _schema as s
+        from mlvet.ledger._ledger import now_iso
+
+        if self.id_column is None or self.prediction is None:
+            raise InputError(
+                f"Monitor {self.name!r} keeps no rows to label: create it with "
+                "Monitor(..., prediction='score', id='row_id')."
+            )
+        if unknown not in ("error", "ignore"):
+            raise InputError(f"unknown is 'error' or 'ignore'; got {unknown!r}.")
+        keys = _row_keys(np.asarray(ids, dtype=object).ravel(), "ids")
+        labels = (
+            binary_labels(y, "y") if self.task == "binary" else scores_array(y, "y", unit=False)
+        )
+        if len(labels) != len(keys):
+            raise InputError(f"ids has {len(keys)} values but y has {len(labels)}.")
+        if not keys:
+            raise InputError("No labels given: ids and y are empty.")
+        by_key = dict(zip(keys, labels.tolist(), strict=True))
+        with self._led.transaction() as tx:
+            found: dict[str, tuple[int, int]] = {}
+            for chunk in _chunks(keys):
+                for rid, key, bid in tx.conn.execute(
+                    select(
+                        s.monitor_rows.c.id, s.monitor_rows.c.row_key, s.monitor_rows.c.batch_id
+                    ).where(
+                        s.monitor_rows.c.monitor_id == self.id,
+                        s.monitor_rows.c.row_key.in_(chunk),
+                    )
+                ):
+                    found[key] = (int(rid), int(bid))
+            missing = [k for k in keys if k not in found]
+            if missing and unknown == "error":
+                raise InputError(
+                    f"{len(missing)} id(s) were never observed by monitor {self.name!r} "
+                    f"(e.g. {missing[:3]}); observe their batch first, or pass unknown='ignore'."
+                )
+            now = now_iso()
+            tx.conn.execute(
+                update(s.monitor_rows)
+                .where(s.monitor_rows.c.id == bindparam("rid"))
+                .values(label=bindparam("lab"), labelled_at=now),
+                [{"rid": found[k][0], "lab": by_key[k]} for k in found],
+            )
+            pairs = sorted((k, by_key[k]) for k in found)
+            tx.event(
+                "monitor.label",
+                {
+                    "monitor": self.name,
+                    "n": len(pairs),
+                    "sha256": hashlib.sha256(canonical_json(pairs).encode()).hexdigest(),
+                },
+                entity="monitors",
+                entity_id=str(self.id),
+            )
+            touched = sorted({bid for _, bid in found.values()})
+            for bid in touched:
+                rows = tx.conn.execute(
+                    select(s.monitor_rows.c.score, s.monitor_rows.c.label).where(
+                        s.monitor_rows.c.batch_id == bid, s.monitor_rows.c.label.is_not(None)
+                    )
+                ).all()
+                arr = np.asarray(rows, dtype=float).reshape(-1, 2)
+                realized = realized_metrics(
+                    arr[:, 0],
+                    arr[:, 1],
+                    task=self.task or "binary",
+                    decision_threshold=self.decision_threshold,
+                )
+                for metric, mv in realized.items():
+                    _put_metric(tx, bid, metric, "realized", mv)
+            batch_keys = [
+                r[0]
+                for r in tx.conn.execute(
+                    select(s.prediction_batches.c.batch_key)
+                    .where(s.prediction_batches.c.id.in_(touched))
+                    .order_by(s.prediction_batches.c.id)
+                )
+            ]
+        return {"labelled": len(found), "unknown": len(missing), "batches": batch_keys}
+
+    def performance(self) -> Any:
+        """Performance per batch and metric: estimated (with its band) and realized (with
+        the number of labelled rows), and the estimate's error once labels came."""
+        import pandas as pd
+        from sqlalchemy import select
+
+        from mlvet.ledger import _schema as s
+
+        b, m = s.prediction_batches, s.batch_metrics
+        with self._led.connect() as conn:
+            rows = (
+                conn.execute(
+                    select(
+                        b.c.id,
+                        b.c.batch_key,
+                        b.c.period_start,
+                        b.c.n_rows,
+                        m.c.metric,
+                        m.c.kind,
+                        m.c.value,
+                        m.c.lower,
+                        m.c.upper,
+                        m.c.n,
+                    )
+                    .join(m, m.c.batch_id == b.c.id)
+                    .where(b.c.monitor_id == self.id)
+                    .order_by(b.c.id, m.c.metric)
+                )
+                .mappings()
+                .all()
+            )
+        cols = [
+            "batch_key",
+            "period_start",
+            "n_rows",
+            "metric",
+            "estimated",
+            "estimated_lower",
+            "estimated_upper",
+            "realized",
+            "realized_lower",
+            "realized_upper",
+            "n_labelled",
+            "error",
+        ]
+        out: dict[tuple[int, str], dict[str, Any]] = {}
+        for r in rows:
+            rec = out.setdefault(
+                (r["id"], r["metric"]),
+                {c: None for c in cols}
+                | {
+                    "batch_key": r["batch_key"],
+                    "period_start": r["period_start"],
+                    "n_rows": r["n_rows"],
+                    "metric": r["metric"],
+                    "n_labelled": 0,
+                },
+            )
+            kind = r["kind"]
+            rec[kind] = r["value"]
+            rec[f"{kind}_lower"], rec[f"{kind}_upper"] = r["lower"], r["upper"]
+            if kind == "realized":
+                rec["n_labelled"] = int(r["n"])
+        for rec in out.values():
+            if rec["estimated"] is not None and rec["realized"] is not None:
+                rec["error"] = rec["estimated"] - rec["realized"]
+        return pd.DataFrame(list(out.values()), columns=cols)
+
+    def changes(self) -> dict[str, list[str]]:
+        """Batches at which river's detectors signalled a change: ADWIN on the labelled
+        rows' correctness, Page–Hinkley on every row's expected correctness (no labels)."""
+        from sqlalchemy import select
+
+        from mlvet.ledger import _schema as s
+
+        if self.task != "binary" or self.id_column is None:
+            return {"adwin": [], "page_hinkley": []}
+        r, b = s.monitor_rows, s.prediction_batches
+        with self._led.connect() as conn:
+            rows = conn.execute(
+                select(b.c.batch_key, r.c.score, r.c.label)
+                .join(b, b.c.id == r.c.batch_id)
+                .where(r.c.monitor_id == self.id)
+                .order_by(r.c.batch_id, r.c.id)
+            ).all()
+        if not rows:
+            return {"adwin": [], "page_hinkley": []}
+        owners = [k for k, _, _ in rows]
+        score = np.asarray([v for _, v, _ in rows], dtype=float)
+        label = np.asarray([np.nan if v is None else v for _, _, v in rows], dtype=float)
+        out: dict[str, list[str]] = {}
+        has = ~np.isnan(label)
+        right = ((score[has] >= self.decision_threshold) == (label[has] == 1)).astype(float)
+        out["adwin"] = change_points(
+            right, [o for o, h in zip(owners, has.tolist(), strict=True) if h], detector="adwin"
+        )
+        if self.calibrator is None:
+            out["page_hinkley"] = []
+        else:
+            p = self.calibrator(score)
+            expected = np.where(score >= self.decision_threshold, p, 1 - p)
+            out["page_hinkley"] = change_points(expected, owners, detector="page_hinkley")
+        return out
+
+    def plot_performance(self, path: str | Path, *, metric: str = "roc_auc") -> Path:
+        """Estimated (with its band) and realized ``metric`` over the batches."""
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        frame = self.performance()
+        part = frame[frame.metric == metric]
+        if part.empty:
+            known = sorted(set(frame.metric)) or "none yet"
+            raise InputError(
+                f"Monitor {self.name!r} has no {metric!r} to plot; its metrics: {known}."
+            )
+        path = Path(path)
+        x = np.arange(len(part))
+        fig, ax = plt.subplots(figsize=(max(6.0, 0.4 * len(part) + 3), 4))
+        est = part.estimated.astype(float)
+        if est.notna().any():
+            ax.fill_between(
+                x,
+                part.estimated_lower.astype(float),
+                part.estimated_upper.astype(float),
+                color="#4477aa",
+                alpha=0.18,
+                label="estimated, 95% band",
+            )
+            ax.plot(x, est, color="#4477aa", marker="o", ms=3, label="estimated (no labels)")
+        real = part.realized.astype(float)
+        if real.notna().any():
+            ax.plot(x, real, color="#cc3311", marker="s", ms=4, label="realized (labels)")
+        ref = self.config.get("reference_performance", {}).get(metric)
+        if ref is not None:
+            ax.axhline(ref, color="grey", ls=":", label=f"reference {ref:.3f}")
+        step = max(1, len(part) // 12)
+        keys = part.batch_key.tolist()
+        ax.set_xticks(x[::step], keys[::step], rotation=30, ha="right", fontsize=7)
+        ax.set_ylabel(metric)
+        ax.set_title(f"performance over time: {self.name}")
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        return path
 
     def _batch_id(self, conn: Any, batch_key: str) -> int | None:
         from sqlalchemy import select
@@ -281,3 +721,176 @@ class Monitor:
 
 def _num(value: float | None) -> float | None:
     return None if value is None or not math.isfinite(value) else float(value)
+
+
+def _roles(
+    prediction: str | None,
+    target: str | None,
+    id_: str | None,
+    timestamp: str | None,
+    model: str | None,
+) -> dict[str, str | None]:
+    roles = {"prediction": prediction, "target": target, "id": id_, "timestamp": timestamp}
+    for role, col in roles.items():
+        if col is not None and not isinstance(col, str):
+            raise InputError(f"{role} names a column (a string); got {col!r}.")
+    named = [c for c in roles.values() if c is not None]
+    if len(named) != len(set(named)):
+        raise InputError(
+            f"prediction, target, id and timestamp must be different columns; got {roles}."
+        )
+    return {**roles, "model": None if model is None else check_name(model, "model")}
+
+
+def _column_names(data: Any) -> list[str]:
+    import narwhals as nw
+
+    try:
+        frame = nw.from_native(data)
+    except TypeError as exc:
+        raise InputError(
+            f"reference: expected a data frame (pandas, polars, pyarrow, DuckDB, PySpark); got "
+            f"{type(data).__name__}."
+        ) from exc
+    return [str(c) for c in frame.columns]
+
+
+def _eager(data: Any) -> Any:
+    """The batch as an eager narwhals frame, or None for a lazy engine's frame."""
+    import narwhals as nw
+
+    if isinstance(data, dict):
+        return nw.from_dict(data, backend="pandas")
+    try:
+        return nw.from_native(data, eager_only=True)
+    except TypeError:
+        return None
+
+
+def _values(frame: Any, name: str) -> np.ndarray:
+    return np.asarray(frame.get_column(name).to_numpy())
+
+
+def _row_keys(values: Any, what: str) -> list[str]:
+    keys = []
+    for v in np.asarray(values, dtype=object).tolist():
+        if v is None or (isinstance(v, float) and not math.isfinite(v)):
+            raise InputError(f"{what} holds a missing id; every monitored row needs an id.")
+        keys.append(str(v))
+    if len(set(keys)) != len(keys):
+        dup = sorted({k for k in keys if keys.count(k) > 1})[:3] if len(keys) < 10_000 else []
+        raise InputError(f"{what} holds duplicate ids {dup}; ids must be unique.")
+    too_long = [k for k in keys if len(k) > 255]
+    if too_long:
+        raise InputError(
+            f"{what}: ids are at most 255 characters; {too_long[0][:40]!r}... is longer."
+        )
+    return keys
+
+
+def _chunks(keys: list[str], size: int = 500) -> Iterator[list[str]]:
+    for i in range(0, len(keys), size):
+        yield keys[i : i + size]
+
+
+def _put_metric(tx: Any, batch_id: int, metric: str, kind: str, mv: MetricValue) -> None:
+    from sqlalchemy import select
+
+    from mlvet.ledger import _schema as s
+
+    values = {
+        "batch_id": batch_id,
+        "metric": metric,
+        "kind": kind,
+        "value": _num(mv.value),
+        "lower": _num(mv.lower),
+        "upper": _num(mv.upper),
+        "n": mv.n,
+    }
+    pk = tx.conn.execute(
+        select(s.batch_metrics.c.id).where(
+            s.batch_metrics.c.batch_id == batch_id,
+            s.batch_metrics.c.metric == metric,
+            s.batch_metrics.c.kind == kind,
+        )
+    ).scalar()
+    if pk is None:
+        tx.insert(s.batch_metrics, values)
+    else:
+        tx.update(s.batch_metrics, pk, values)
+
+
+def _reference_performance(
+    reference: Any, roles: dict[str, str | None], task: str | None, decision_threshold: float
+) -> dict[str, Any]:
+    """The task, the calibrator (a classifier with labels) and the reference's own metrics."""
+    pred, target = roles["prediction"], roles["target"]
+    if pred is None:
+        if target is not None:
+            raise InputError("A target without a prediction column cannot measure performance.")
+        return {"task": task}
+    frame = _eager(reference)
+    if frame is None:
+        raise InputError(
+            "A monitor with a prediction column needs an eager reference (pandas, polars, "
+            "pyarrow) to calibrate its scores; collect the reference sample first."
+        )
+    scores = _values(frame, pred)
+    if target is None:
+        if task is None:
+            s = scores_array(scores, f"column {pred!r}", unit=False)
+            task = "binary" if s.size and s.min() >= 0 and s.max() <= 1 else "regression"
+        return {"task": task}
+    labels = np.asarray(_values(frame, target))
+    if task is None:
+        uniq = (
+            set(np.unique(labels[~_isnan(labels)]).tolist())
+            if labels.dtype.kind in "biuf"
+            else set()
+        )
+        task = "binary" if uniq <= {0, 1} and len(uniq) == 2 else "regression"
+    s = scores_array(scores, f"column {pred!r}", unit=task == "binary")
+    if task == "regression":
+        y = scores_array(labels, f"column {target!r}", unit=False)
+        real = realized_metrics(s, y, task=task, decision_threshold=decision_threshold)
+        return {"task": task, "reference_performance": {k: v.value for k, v in real.items()}}
+    y = binary_labels(labels, f"column {target!r}")
+    if y.min() == y.max():
+        raise InputError(
+            f"The reference's target {target!r} holds one class; calibration needs both."
+        )
+    cal = Calibrator.fit(s, y)
+    real = realized_metrics(s, y, task=task, decision_threshold=decision_threshold)
+    return {
+        "task": task,
+        "calibrator": cal.to_dict(),
+        "reference_performance": {k: v.value for k, v in real.items()},
+    }
+
+
+def _isnan(values: np.ndarray) -> np.ndarray:
+    return (
+        np.isnan(values.astype(float)) if values.dtype.kind == "f" else np.zeros(len(values), bool)
+    )
+
+
+def _production_version(conn: Any, model: str | None) -> int | None:
+    """The model's version in production now (else its newest), or a clear refusal."""
+    if model is None:
+        return None
+    from sqlalchemy import select
+
+    from mlvet.ledger import _schema as s
+
+    rows = conn.execute(
+        select(s.model_versions.c.id, s.model_versions.c.stage)
+        .join(s.models, s.models.c.id == s.model_versions.c.model_id)
+        .where(s.models.c.name == model)
+        .order_by(s.model_versions.c.version.desc())
+    ).all()
+    if not rows:
+        raise NotFoundError(
+            f"No registered model {model!r}; register it with mlvet.register_model first."
+        )
+    prod = [r for r in rows if r[1] == "production"]
+    return int((prod or rows)[0][0])

@@ -30,11 +30,57 @@ from mlvet._checks import check_number
 from mlvet._io import read_table
 from mlvet.exceptions import InputError
 from mlvet.monitoring._alerts import AlertRule, LogNotifier, WebhookNotifier, evaluate
+from mlvet.monitoring._email import EmailNotifier
 from mlvet.monitoring._monitor import Monitor
 
 __all__ = ["load_config", "run_config"]
 
 _KEYS = {"name", "reference", "batches", "features", "threshold", "rules", "notify"}
+_EMAIL_KEYS = {
+    "host",
+    "port",
+    "sender",
+    "recipients",
+    "username",
+    "password_env",
+    "starttls",
+    "ssl",
+    "timeout",
+    "retries",
+    "backoff",
+    "subject_prefix",
+}
+
+
+def _email(spec: dict[str, Any], where: str) -> EmailNotifier:
+    if "password" in spec:
+        raise InputError(
+            f"{where}: email: never write the SMTP password in the file; put it in an "
+            "environment variable and name that variable in password_env."
+        )
+    unknown = sorted(str(key) for key in set(spec) - _EMAIL_KEYS)
+    if unknown:
+        raise InputError(
+            f"{where}: email: unknown key(s) {unknown}; the keys are {sorted(_EMAIL_KEYS)}."
+        )
+    missing = [key for key in ("host", "sender", "recipients") if key not in spec]
+    if missing:
+        raise InputError(
+            f"{where}: email: {missing} missing; host, sender and recipients are required."
+        )
+    options = dict(spec)
+    env = options.pop("password_env", None)
+    if env is not None:
+        if not isinstance(env, str) or env not in os.environ:
+            raise InputError(
+                f"{where}: email: the SMTP password is read from the environment variable "
+                f"named by password_env; {env!r} is not set."
+            )
+        options["password"] = os.environ[env]
+    try:
+        return EmailNotifier(options.pop("host"), **options)
+    except InputError as exc:
+        raise InputError(f"{where}: email: {exc}") from exc
 
 
 def _notifiers(spec: Any, where: str) -> list[Any]:
@@ -55,9 +101,12 @@ def _notifiers(spec: Any, where: str) -> list[Any]:
                     f"by secret_env; {env!r} is not set."
                 )
             out.append(WebhookNotifier(str(hook.get("url")), secret=os.environ[env]))
+        elif isinstance(item, dict) and set(item) == {"email"} and isinstance(item["email"], dict):
+            out.append(_email(item["email"], where))
         else:
             raise InputError(
-                f"{where}: a notifier is 'log' or {{webhook: {{url: ..., secret_env: ...}}}}; got {item!r}."
+                f"{where}: a notifier is 'log', {{webhook: {{url: ..., secret_env: ...}}}} or "
+                f"{{email: {{host: ..., sender: ..., recipients: [...]}}}}; got {item!r}."
             )
     return out
 
