@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -72,7 +73,7 @@ def test_hanley_mcneil_band_matches_the_formula() -> None:
     q1, q2 = 0.8 / 1.2, 2 * 0.64 / 1.8
     se = math.sqrt((0.16 + 49 * (q1 - 0.64) + 49 * (q2 - 0.64)) / 2500)
     assert se == pytest.approx(0.04450, abs=1e-5)
-    assert real.upper - real.value == pytest.approx(1.959964 * se, rel=1e-5)  # type: ignore[operator]
+    assert real.upper - real.value == pytest.approx(1.959964 * se, rel=1e-5)
 
 
 def test_estimates_follow_the_realized_metric_under_covariate_shift() -> None:
@@ -88,7 +89,7 @@ def test_estimates_follow_the_realized_metric_under_covariate_shift() -> None:
         )
         errors_auc.append(est["roc_auc"].value - real["roc_auc"].value)
         errors_acc.append(est["accuracy"].value - real["accuracy"].value)
-        covered += est["accuracy"].lower <= real["accuracy"].value <= est["accuracy"].upper  # type: ignore[operator]
+        covered += est["accuracy"].lower <= real["accuracy"].value <= est["accuracy"].upper
     assert abs(np.mean(errors_auc)) < 0.005 and np.max(np.abs(errors_auc)) < 0.03
     assert abs(np.mean(errors_acc)) < 0.005
     assert covered >= 16  # a 95% band over 20 batches
@@ -245,7 +246,9 @@ def test_regression_monitors_realize_mae_and_rmse(sqlite_url: str) -> None:
         ({"prediction": "score", "features": ["x", "fail"], "target": "fail"}, "not features"),
     ],
 )
-def test_bad_monitor_settings_are_named(sqlite_url: str, kwargs: dict, match: str) -> None:
+def test_bad_monitor_settings_are_named(
+    sqlite_url: str, kwargs: dict[str, Any], match: str
+) -> None:
     with pytest.raises(InputError, match=match):
         Monitor("bad", scored(0, 500), ledger=sqlite_url, **kwargs)
 

@@ -95,6 +95,12 @@ class TextOrJson(StrEnum):
     json = "json"
 
 
+class DriftFormat(StrEnum):
+    text = "text"
+    json = "json"
+    html = "html"
+
+
 class FindingsFormat(StrEnum):
     text = "text"
     json = "json"
@@ -936,25 +942,47 @@ def diff_cmd(
 
 @app.command("drift")
 def drift_cmd(
-    reference: Annotated[Path, typer.Argument(help="The reference data (Parquet or CSV).")],
-    current: Annotated[Path, typer.Argument(help="The batch to check (Parquet or CSV).")],
+    reference: Annotated[
+        str, typer.Argument(help="The reference: Parquet, CSV, or a DuckDB table PATH::TABLE.")
+    ],
+    current: Annotated[
+        str, typer.Argument(help="The batch: Parquet, CSV, or a DuckDB table PATH::TABLE.")
+    ],
     features: Annotated[
         str | None, typer.Option(help="Comma-separated columns (default: all).")
     ] = None,
     threshold: Annotated[float, typer.Option(help="PSI at which a column has drifted.")] = 0.2,
-    fmt: FormatOpt = TextOrJson.text,
+    fmt: Annotated[
+        DriftFormat, typer.Option("--format", "-f", help="Output format (html: a page).")
+    ] = DriftFormat.text,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the report here, not stdout.")
+    ] = None,
     exit_zero: ExitZero = False,
 ) -> None:
     """Per-column drift of CURRENT against REFERENCE, decided by effect size (PSI);
-    exit 1 when a column drifted."""
-    from mlvet.monitoring import drift
+    exit 1 when a column drifted. A DuckDB table is profiled by DuckDB itself."""
+    from mlvet._io import read_source
+    from mlvet.monitoring import compare_profiles, profile_against, profile_reference
 
     cols = [c.strip() for c in features.split(",") if c.strip()] if features else None
-    report = drift(read_table(reference), read_table(current), features=cols, threshold=threshold)
-    if fmt == "json":
-        typer.echo(report.to_json())
+    ref = profile_reference(read_source(reference), features=cols)
+    cur = profile_against(read_source(current), ref)
+    report = compare_profiles(ref, cur, threshold=threshold)
+    if fmt == "html":
+        text = report.to_html(ref, cur, title=f"Drift: {current} against {reference}")
+    elif fmt == "json":
+        text = report.to_json()
     else:
-        console.print(escape(str(report)), highlight=False)
+        text = str(report)
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text + "\n", encoding="utf-8")
+        err.print(f"report written: {escape(str(output))}")
+    elif fmt == "text":
+        console.print(escape(text), highlight=False)
+    else:
+        typer.echo(text)
     _exit_for(bool(report.drifted), exit_zero)
 
 

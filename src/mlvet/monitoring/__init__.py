@@ -17,6 +17,7 @@ from mlvet.monitoring._drift import ColumnDrift, DriftReport, compare_profiles, 
 from mlvet.monitoring._email import EmailNotifier
 from mlvet.monitoring._monitor import Monitor
 from mlvet.monitoring._profile import ColumnProfile, Profile, profile_against, profile_reference
+from mlvet.monitoring._report import drift_html, write_drift_html
 from mlvet.monitoring._run import load_config, run_config
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "alerts",
     "compare_profiles",
     "drift",
+    "drift_html",
     "evaluate",
     "load_config",
     "profile_against",
@@ -41,4 +43,5 @@ __all__ = [
     "psi",
     "resolve",
     "run_config",
+    "write_drift_html",
 ]

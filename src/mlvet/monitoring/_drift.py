@@ -117,6 +117,13 @@ class DriftReport:
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2)
 
+    def to_html(self, reference: Profile, current: Profile, *, title: str = "Drift report") -> str:
+        """A self-contained HTML page of this report, drawn from the profiles it was
+        computed from (``compare_profiles(reference, current)``)."""
+        from mlvet.monitoring._report import drift_html
+
+        return drift_html(self, reference, current, title=title)
+
     def __str__(self) -> str:
         lines = [
             f"drift: {len(self.drifted)} of {len(self.columns)} columns drifted "
@@ -146,11 +153,29 @@ def _cdf(counts: np.ndarray) -> np.ndarray:
 def _numeric(ref: ColumnProfile, cur: ColumnProfile, threshold: float) -> ColumnDrift:
     from scipy import stats
 
+    m, n = int(ref.fine.sum()), int(cur.fine.sum())
+    if not m or not n:
+        # no finite value on one side: nothing to compare; a column that has lost every
+        # value has drifted (its null share says how), one that never had any has not
+        return ColumnDrift(
+            ref.name,
+            "numeric",
+            "psi",
+            math.nan,
+            threshold,
+            bool(m and not n),
+            math.nan,
+            math.nan,
+            math.nan,
+            math.nan,
+            math.nan,
+            null_share_reference=ref.nulls / ref.n if ref.n else 0.0,
+            null_share_current=cur.nulls / cur.n if cur.n else 0.0,
+        )
     p = psi(ref.coarse, cur.coarse)
     fr, fc = _cdf(ref.fine), _cdf(cur.fine)
     ks = float(np.max(np.abs(fr - fc))) if fr.size else 0.0
-    m, n = int(ref.fine.sum()), int(cur.fine.sum())
-    ks_p = float(stats.kstwobign.sf(ks * math.sqrt(m * n / (m + n)))) if m and n else math.nan
+    ks_p = float(stats.kstwobign.sf(ks * math.sqrt(m * n / (m + n))))
     # Wasserstein-1 = integral of |F_ref - F_cur|, on the grid of the reference's cut points
     # widened to both profiles' extremes; divided by the reference's standard deviation
     grid = np.concatenate([[min(ref.low, cur.low)], ref.fine_cuts, [max(ref.high, cur.high)]])

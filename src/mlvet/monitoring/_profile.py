@@ -110,17 +110,190 @@ def _column(frame: Any, name: str) -> np.ndarray:
 
 
 def _as_frame(data: Any, who: str) -> Any:
+    """An eager narwhals frame, or a lazy one (DuckDB, PySpark, polars lazy) whose engine
+    will compute the profile."""
     import narwhals as nw
 
     try:
-        frame = nw.from_native(data, eager_only=True)
+        frame = nw.from_native(data)
     except TypeError as exc:
         raise InputError(
-            f"{who}: expected a pandas, polars or pyarrow frame; got {type(data).__name__}."
+            f"{who}: expected a pandas, polars, pyarrow, DuckDB or PySpark frame; got "
+            f"{type(data).__name__}."
         ) from exc
-    if len(frame) == 0:
+    if isinstance(frame, nw.DataFrame) and len(frame) == 0:
         raise InputError(f"{who}: the frame has no rows.")
+    if not isinstance(frame, nw.DataFrame | nw.LazyFrame):
+        raise InputError(f"{who}: expected a data frame; got a {type(data).__name__} series.")
     return frame
+
+
+def _lazy(frame: Any) -> bool:
+    import narwhals as nw
+
+    return isinstance(frame, nw.LazyFrame)
+
+
+def _columns(frame: Any) -> list[str]:
+    return [str(c) for c in (frame.collect_schema().names() if _lazy(frame) else frame.columns)]
+
+
+# --- profiles computed in the caller's engine ------------------------------------------------
+def _finite(name: str) -> Any:
+    import narwhals as nw
+
+    x = nw.col(name)
+    return nw.when(x.is_finite()).then(x)
+
+
+def _count(expr: Any) -> Any:
+    import narwhals as nw
+
+    return expr.cast(nw.Int64).sum()
+
+
+def _lazy_kinds(frame: Any, names: list[str]) -> dict[str, str]:
+    schema = frame.collect_schema()
+    return {n: "numeric" if schema[n].is_numeric() else "categorical" for n in names}
+
+
+def _clean(frame: Any, kinds: dict[str, str]) -> Any:
+    """The watched columns, with non-finite numbers as nulls (one projection, so that the
+    aggregates over it stay simple expressions the engine plans quickly)."""
+    import narwhals as nw
+
+    return frame.select(
+        *(
+            _finite(n).alias(n) if kind == "numeric" else nw.col(n).cast(nw.String)
+            for n, kind in kinds.items()
+        )
+    )
+
+
+def _lazy_cuts(frame: Any, kinds: dict[str, str], n_bins: int, fine_bins: int) -> dict[str, Any]:
+    """The reference's quantile cut points, computed by its engine (linear interpolation,
+    as numpy's default)."""
+    import narwhals as nw
+
+    probs = sorted(
+        {round(float(q), 12) for b in (n_bins, fine_bins) for q in np.linspace(0, 1, b + 1)[1:-1]}
+    )
+    numeric = [n for n in kinds if kinds[n] == "numeric"]
+    if not numeric:
+        return {}
+    clean = _clean(frame, {n: "numeric" for n in numeric})
+    if clean.implementation.is_pyspark() or clean.implementation.is_pyspark_connect():
+        # one exact percentile aggregate per column (Spark's percentile interpolates
+        # linearly); a separate aggregate per probability takes Spark ten times longer
+        from pyspark.sql import functions as F
+
+        arr = F.array(*(F.lit(q) for q in probs))
+        got = nw.to_native(clean).agg(*(F.percentile(F.col(n), arr) for n in numeric)).first()
+        table = {
+            n: dict(zip(probs, got[i] or [None] * len(probs), strict=True))
+            for i, n in enumerate(numeric)
+        }
+    else:
+        row = _one_row(
+            clean.select(
+                *(
+                    nw.col(n).quantile(q, interpolation="linear").alias(f"{i}\x1f{j}")
+                    for i, n in enumerate(numeric)
+                    for j, q in enumerate(probs)
+                )
+            )
+        )
+        table = {
+            n: {q: row[f"{i}\x1f{j}"] for j, q in enumerate(probs)} for i, n in enumerate(numeric)
+        }
+    out = {}
+    for n, qs in table.items():
+
+        def cuts(bins: int, qs: dict[float, Any] = qs) -> np.ndarray:
+            vals = [qs[round(float(q), 12)] for q in np.linspace(0, 1, bins + 1)[1:-1]]
+            if any(v is None for v in vals):
+                return np.empty(0)  # no finite value
+            return np.unique(np.asarray(vals, dtype=float))
+
+        out[n] = (cuts(n_bins), cuts(fine_bins))
+    return out
+
+
+def _one_row(lazy: Any) -> dict[str, Any]:
+    """The single row of an aggregate, brought to the driver (never the data itself)."""
+    table = lazy.collect(backend="pyarrow").to_native()
+    return {name: table.column(name)[0].as_py() for name in table.column_names}
+
+
+def _lazy_profile(frame: Any, templates: dict[str, ColumnProfile]) -> Profile:
+    """Counts on the templates' bins, computed as one aggregate (plus a group-by per
+    categorical column) in the frame's engine."""
+    import narwhals as nw
+
+    frame = _clean(frame, {n: t.kind for n, t in templates.items()})
+    exprs = [nw.len().alias("__n")]
+    for i, (name, t) in enumerate(templates.items()):
+        x = nw.col(name)
+        if t.kind != "numeric":
+            exprs.append(_count(x.is_null()).alias(f"{i}\x1fnull"))
+            continue
+        exprs += [
+            x.count().alias(f"{i}\x1ffin"),
+            x.min().alias(f"{i}\x1fmin"),
+            x.max().alias(f"{i}\x1fmax"),
+            x.sum().alias(f"{i}\x1fsum"),
+            (x * x).sum().alias(f"{i}\x1fsq"),
+        ]
+        for j, c in enumerate(np.union1d(t.coarse_cuts, t.fine_cuts).tolist()):
+            exprs.append(_count(x < c).alias(f"{i}\x1fc{j}"))
+    row = _one_row(frame.select(*exprs))
+    n = int(row["__n"])
+    if n == 0:
+        raise InputError("The frame has no rows.")
+    cols = {}
+    for i, (name, t) in enumerate(templates.items()):
+        if t.kind != "numeric":
+            counts = (
+                frame.select(name)
+                .group_by(name)
+                .agg(nw.len().alias("__k"))
+                .collect(backend="pyarrow")
+                .to_native()
+            )
+            cats: dict[str, int] = {}
+            for key, k in zip(
+                counts.column(name).to_pylist(), counts.column("__k").to_pylist(), strict=True
+            ):
+                if key is not None:
+                    cats[str(key)] = int(k)
+            cols[name] = ColumnProfile(
+                name, "categorical", n, int(row[f"{i}\x1fnull"]), categories=cats
+            )
+            continue
+        fin = int(row[f"{i}\x1ffin"] or 0)
+        union = np.union1d(t.coarse_cuts, t.fine_cuts)
+        below = {c: int(row[f"{i}\x1fc{j}"] or 0) for j, c in enumerate(union.tolist())}
+
+        def bins(cuts: np.ndarray, below: dict[float, int] = below, fin: int = fin) -> np.ndarray:
+            cum = [0, *(below[c] for c in cuts.tolist()), fin]
+            return np.diff(np.asarray(cum, dtype=np.int64))
+
+        cols[name] = ColumnProfile(
+            name,
+            "numeric",
+            n,
+            n - fin,
+            t.coarse_cuts,
+            t.fine_cuts,
+            bins(t.coarse_cuts),
+            bins(t.fine_cuts),
+            {},
+            float(row[f"{i}\x1fmin"]) if fin else np.inf,
+            float(row[f"{i}\x1fmax"]) if fin else -np.inf,
+            float(row[f"{i}\x1fsum"] or 0.0),
+            float(row[f"{i}\x1fsq"] or 0.0),
+        )
+    return Profile(cols, n)
 
 
 def _is_numeric(values: np.ndarray) -> bool:
@@ -150,16 +323,25 @@ def profile_reference(
 ) -> Profile:
     """The reference profile: bins at the reference's quantiles, and their counts."""
     frame = _as_frame(data, "reference")
-    names = list(frame.columns) if features is None else list(features)
-    missing = [c for c in names if c not in frame.columns]
+    columns = _columns(frame)
+    names = columns if features is None else list(features)
+    missing = [c for c in names if c not in columns]
     if missing:
-        raise InputError(
-            f"Columns {missing} are not in the reference; it has {list(frame.columns)}."
-        )
+        raise InputError(f"Columns {missing} are not in the reference; it has {columns}.")
     if isinstance(n_bins, bool) or not isinstance(n_bins, int) or n_bins < 2:
         raise InputError(f"n_bins must be an int >= 2; got {n_bins!r}.")
     if isinstance(fine_bins, bool) or not isinstance(fine_bins, int) or fine_bins < n_bins:
         raise InputError(f"fine_bins must be an int >= n_bins; got {fine_bins!r}.")
+    if _lazy(frame):
+        kinds = _lazy_kinds(frame, names)
+        cuts = _lazy_cuts(frame, kinds, n_bins, fine_bins)
+        templates = {
+            n: ColumnProfile(n, "numeric", coarse_cuts=cuts[n][0], fine_cuts=cuts[n][1])
+            if kinds[n] == "numeric"
+            else ColumnProfile(n, "categorical")
+            for n in names
+        }
+        return _lazy_profile(frame, templates)
     cols = {}
     for name in names:
         values = _column(frame, name)
@@ -217,12 +399,24 @@ def _profile_column(values: np.ndarray, template: ColumnProfile) -> ColumnProfil
 def profile_against(data: Any, reference: Profile) -> Profile:
     """A batch's profile on the reference's bins (mergeable with other batches')."""
     frame = _as_frame(data, "current")
-    missing = [c for c in reference.columns if c not in frame.columns]
+    columns = _columns(frame)
+    missing = [c for c in reference.columns if c not in columns]
     if missing:
         raise InputError(
             f"Columns {missing} of the reference are missing from this batch (a schema change); "
-            f"it has {list(frame.columns)}."
+            f"it has {columns}."
         )
+    if _lazy(frame):
+        kinds = _lazy_kinds(frame, list(reference.columns))
+        changed = [
+            n for n, t in reference.columns.items() if t.kind == "numeric" and kinds[n] != "numeric"
+        ]
+        if changed:
+            raise InputError(
+                f"Column(s) {changed} are numeric in the reference but not here (a schema "
+                "change); fix the producer or rebuild the reference."
+            )
+        return _lazy_profile(frame, reference.columns)
     return Profile(
         {
             name: _profile_column(_column(frame, name), ref)
