@@ -958,6 +958,10 @@ def drift_cmd(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write the report here, not stdout.")
     ] = None,
+    multivariate: Annotated[
+        bool,
+        typer.Option(help="Also a domain classifier's AUC (rows are read into memory)."),
+    ] = False,
     exit_zero: ExitZero = False,
 ) -> None:
     """Per-column drift of CURRENT against REFERENCE, decided by effect size (PSI);
@@ -969,6 +973,17 @@ def drift_cmd(
     ref = profile_reference(read_source(reference), features=cols)
     cur = profile_against(read_source(current), ref)
     report = compare_profiles(ref, cur, threshold=threshold)
+    if multivariate:
+        import dataclasses
+
+        from mlvet.monitoring import domain_classifier
+
+        domain = domain_classifier(
+            _in_memory(read_source(reference)),
+            _in_memory(read_source(current)),
+            features=list(ref.columns),
+        )
+        report = dataclasses.replace(report, multivariate=domain)
     if fmt == "html":
         text = report.to_html(ref, cur, title=f"Drift: {current} against {reference}")
     elif fmt == "json":
@@ -983,7 +998,13 @@ def drift_cmd(
         console.print(escape(text), highlight=False)
     else:
         typer.echo(text)
-    _exit_for(bool(report.drifted), exit_zero)
+    multi = report.multivariate is not None and report.multivariate.drifted
+    _exit_for(bool(report.drifted) or multi, exit_zero)
+
+
+def _in_memory(data: Any) -> Any:
+    """A DuckDB relation's rows as Arrow (the domain classifier samples rows in memory)."""
+    return data.fetch_arrow_table() if hasattr(data, "fetch_arrow_table") else data
 
 
 @monitor_app.command("run")

@@ -16,6 +16,7 @@ from mlvet.monitoring._alerts import (
 from mlvet.monitoring._drift import ColumnDrift, DriftReport, compare_profiles, drift, psi
 from mlvet.monitoring._email import EmailNotifier
 from mlvet.monitoring._monitor import Monitor
+from mlvet.monitoring._multivariate import DomainDrift, domain_classifier
 from mlvet.monitoring._profile import ColumnProfile, Profile, profile_against, profile_reference
 from mlvet.monitoring._report import drift_html, write_drift_html
 from mlvet.monitoring._run import load_config, run_config
@@ -25,6 +26,7 @@ __all__ = [
     "AlertRule",
     "ColumnDrift",
     "ColumnProfile",
+    "DomainDrift",
     "DriftReport",
     "EmailNotifier",
     "LogNotifier",
@@ -34,6 +36,7 @@ __all__ = [
     "acknowledge",
     "alerts",
     "compare_profiles",
+    "domain_classifier",
     "drift",
     "drift_html",
     "evaluate",

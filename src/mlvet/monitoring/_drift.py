@@ -27,6 +27,7 @@ import numpy as np
 
 from mlvet._checks import check_number
 from mlvet.exceptions import InputError
+from mlvet.monitoring._multivariate import DomainDrift
 from mlvet.monitoring._profile import ColumnProfile, Profile, profile_against, profile_reference
 
 __all__ = ["ColumnDrift", "DriftReport", "compare_profiles", "drift", "psi"]
@@ -95,6 +96,7 @@ class DriftReport:
     columns: tuple[ColumnDrift, ...]
     n_reference: int
     n_current: int
+    multivariate: DomainDrift | None = None
 
     @property
     def drifted(self) -> list[str]:
@@ -112,6 +114,7 @@ class DriftReport:
             "n_current": self.n_current,
             "drifted": self.drifted,
             "columns": [c.to_dict() for c in self.columns],
+            "multivariate": None if self.multivariate is None else self.multivariate.to_dict(),
         }
 
     def to_json(self) -> str:
@@ -141,6 +144,8 @@ class DriftReport:
                 f"  {mark:<5} {c.name:<24} {c.method} {c.statistic:.4f} (>= {c.threshold:g}); "
                 f"JS {c.js:.3f}; {extra}"
             )
+        if self.multivariate is not None:
+            lines.append(str(self.multivariate))
         return "\n".join(lines)
 
 
@@ -265,7 +270,18 @@ def drift(
     features: list[str] | None = None,
     threshold: float = 0.2,
     n_bins: int = 10,
+    multivariate: bool = False,
+    seed: int = 0,
 ) -> DriftReport:
-    """Profile ``reference`` and ``current`` (pandas, polars or pyarrow) and compare them."""
+    """Profile ``reference`` and ``current`` and compare them column by column; with
+    ``multivariate=True`` also by a domain classifier (rows in memory only)."""
+    import dataclasses
+
     ref = profile_reference(reference, features=features, n_bins=n_bins)
-    return compare_profiles(ref, profile_against(current, ref), threshold=threshold)
+    report = compare_profiles(ref, profile_against(current, ref), threshold=threshold)
+    if not multivariate:
+        return report
+    from mlvet.monitoring._multivariate import domain_classifier
+
+    domain = domain_classifier(reference, current, features=list(ref.columns), seed=seed)
+    return dataclasses.replace(report, multivariate=domain)

@@ -140,7 +140,7 @@ def fractional_auc(scores: np.ndarray, p: np.ndarray) -> float:
     return float((pos * (neg_below + 0.5 * neg)).sum() / (total_pos * total_neg))
 
 
-def _hanley_mcneil(auc: float, n_pos: float, n_neg: float) -> tuple[float | None, float | None]:
+def hanley_mcneil(auc: float, n_pos: float, n_neg: float) -> tuple[float | None, float | None]:
     if not math.isfinite(auc) or n_pos < 1 or n_neg < 1:
         return None, None
     q1, q2 = auc / (2 - auc), 2 * auc * auc / (1 + auc)
@@ -157,7 +157,7 @@ def estimated_metrics(
     """Expected ROC AUC and accuracy of a batch from calibrated confidence alone."""
     n = len(scores)
     auc = fractional_auc(scores, calibrated)
-    lo, hi = _hanley_mcneil(auc, float(calibrated.sum()), float((1 - calibrated).sum()))
+    lo, hi = hanley_mcneil(auc, float(calibrated.sum()), float((1 - calibrated).sum()))
     right = np.where(scores >= decision_threshold, calibrated, 1 - calibrated)
     acc = float(right.mean())
     se = math.sqrt(float((right * (1 - right)).sum())) / n
@@ -181,7 +181,7 @@ def realized_metrics(
             "rmse": MetricValue(float(np.sqrt(np.square(err).mean())), None, None, n),
         }
     auc = fractional_auc(scores, labels)
-    lo, hi = _hanley_mcneil(auc, float(labels.sum()), float(n - labels.sum()))
+    lo, hi = hanley_mcneil(auc, float(labels.sum()), float(n - labels.sum()))
     right = (scores >= decision_threshold) == (labels == 1)
     acc = float(right.mean())
     se = math.sqrt(acc * (1 - acc) / n)

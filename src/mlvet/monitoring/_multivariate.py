@@ -1,0 +1,146 @@
+"""Multivariate drift by a domain classifier.
+
+A gradient-boosted classifier learns to tell reference rows from current rows; its
+out-of-fold ROC AUC says how separable the two are. 0.5 means indistinguishable; a shift
+in how columns move *together*, invisible column by column, raises it. The decision is an
+effect size: drifted when the AUC is at least ``threshold`` (0.55 by default) *and* its
+95% interval (Hanley & McNeil) lies above 0.5. Rows are sampled (``sample`` per side), so
+the cost and the trigger do not grow with the size of the data.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from mlvet._checks import check_number
+from mlvet.exceptions import InputError
+
+__all__ = ["DomainDrift", "domain_classifier"]
+
+
+@dataclass(frozen=True)
+class DomainDrift:
+    """The domain classifier's out-of-fold AUC with its 95% interval, and the decision."""
+
+    auc: float
+    lower: float
+    upper: float
+    threshold: float
+    drifted: bool
+    n_reference: int
+    n_current: int
+    features: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "method": "domain_classifier_auc",
+            "auc": self.auc,
+            "lower": self.lower,
+            "upper": self.upper,
+            "threshold": self.threshold,
+            "drifted": self.drifted,
+            "n_reference": self.n_reference,
+            "n_current": self.n_current,
+            "features": list(self.features),
+        }
+
+    def __str__(self) -> str:
+        mark = "DRIFT" if self.drifted else "ok"
+        return (
+            f"  {mark:<5} multivariate: domain-classifier AUC {self.auc:.3f} "
+            f"[{self.lower:.3f}, {self.upper:.3f}] (>= {self.threshold:g} and above 0.5 decides)"
+        )
+
+
+def _sample(data: Any, features: list[str], n: int, seed: int, who: str) -> Any:
+    import narwhals as nw
+
+    try:
+        frame = nw.from_native(data, eager_only=True)
+    except TypeError as exc:
+        raise InputError(
+            f"{who}: the domain classifier needs rows in memory (pandas, polars, pyarrow); "
+            f"got {type(data).__name__}. Collect a sample of the frame first."
+        ) from exc
+    missing = [c for c in features if c not in frame.columns]
+    if missing:
+        raise InputError(f"{who}: columns {missing} are missing; it has {list(frame.columns)}.")
+    if len(frame) < 20:
+        raise InputError(f"{who}: {len(frame)} rows; the domain classifier needs at least 20.")
+    pdf = frame.select(features).to_pandas()
+    if len(pdf) > n:
+        pdf = pdf.sample(n=n, random_state=seed)
+    return pdf.reset_index(drop=True)
+
+
+def domain_classifier(
+    reference: Any,
+    current: Any,
+    *,
+    features: list[str] | None = None,
+    threshold: float = 0.55,
+    sample: int = 10_000,
+    folds: int = 5,
+    seed: int = 0,
+) -> DomainDrift:
+    """Tell ``current`` from ``reference`` with a classifier; decide drift by its AUC."""
+    import pandas as pd
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    from mlvet.monitoring._performance import fractional_auc, hanley_mcneil
+
+    threshold = check_number(threshold, "threshold")
+    if not 0.5 < threshold < 1:
+        raise InputError(f"threshold is an AUC in (0.5, 1); got {threshold!r}.")
+    for name, value, low in (("sample", sample, 20), ("folds", folds, 2)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise InputError(f"{name} must be an int >= {low}; got {value!r}.")
+    import narwhals as nw
+
+    if features is None:
+        try:
+            features = [str(c) for c in nw.from_native(reference).columns]
+        except TypeError as exc:
+            raise InputError(
+                f"reference: expected a data frame; got {type(reference).__name__}."
+            ) from exc
+    ref = _sample(reference, list(features), sample, seed, "reference")
+    cur = _sample(current, list(features), sample, seed + 1, "current")
+    both = pd.concat([ref, cur], ignore_index=True)
+    categorical = []
+    for col in both.columns:
+        if both[col].dtype.kind not in "biuf":
+            codes, _ = pd.factorize(both[col].astype("string"), use_na_sentinel=True)
+            both[col] = np.where(codes < 0, np.nan, codes)
+            categorical.append(col)
+        else:
+            both[col] = both[col].astype(float).replace([np.inf, -np.inf], np.nan)
+    y = np.r_[np.zeros(len(ref)), np.ones(len(cur))]
+    model = HistGradientBoostingClassifier(
+        max_iter=100,
+        learning_rate=0.1,
+        max_leaf_nodes=15,
+        categorical_features=[both.columns.get_loc(c) for c in categorical] or None,
+        random_state=seed,
+    )
+    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    proba = cross_val_predict(model, both.to_numpy(dtype=float), y, cv=cv, method="predict_proba")
+    auc = fractional_auc(proba[:, 1], y)
+    lo, hi = hanley_mcneil(auc, float(len(cur)), float(len(ref)))
+    lower = 0.0 if lo is None else lo
+    upper = 1.0 if hi is None else hi
+    return DomainDrift(
+        auc,
+        lower,
+        upper,
+        float(threshold),
+        bool(math.isfinite(auc) and auc >= threshold and lower > 0.5),
+        len(ref),
+        len(cur),
+        tuple(features),
+    )
