@@ -42,7 +42,7 @@ def refresh(code: str) -> None:
 
 if __name__ == "__main__":
     wanted = sys.argv[1:] or [
-        r.code for r in catalog.rules() if r.guard in {"trace", "vault", "compare", "tune", "ablate", "diff", "guard"}
+        r.code for r in catalog.rules() if r.guard in {"trace", "vault", "compare", "tune", "ablate", "diff", "guard", "monitor"}
     ]
     for code in wanted:
         refresh(code)

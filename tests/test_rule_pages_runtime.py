@@ -19,7 +19,7 @@ from mlvet.tracing import Trace
 RUNTIME = [
     r.code
     for r in catalog.rules()
-    if r.guard in {"trace", "vault", "compare", "tune", "ablate", "diff", "guard"}
+    if r.guard in {"trace", "vault", "compare", "tune", "ablate", "diff", "guard", "monitor"}
 ]
 
 

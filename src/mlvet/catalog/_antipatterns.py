@@ -198,6 +198,11 @@ ANTIPATTERNS: tuple[Antipattern, ...] = (
         ),
         consequence="Silent failures acted on before anyone notices.",
         guard="monitor and alerts",
+        coverage=(
+            "mlvet.monitoring: monitors of inputs and predictions with alert rules and "
+            "notifiers; check_deployments: a production model with no monitor (AN201) or no "
+            "alert rule (AN202)"
+        ),
         kinds=(
             Kind("unmonitored", "a deployed model with no input or prediction monitor"),
             Kind("no-alert", "a monitor with no alert rule or notifier"),
@@ -214,6 +219,11 @@ ANTIPATTERNS: tuple[Antipattern, ...] = (
         ),
         consequence="Performance decays under concept drift and nobody retrains.",
         guard="monitor and retraining policy",
+        coverage=(
+            "mlvet.monitoring: drift per column and multivariate, performance estimated and "
+            "realized over time, river change detectors; check_deployments: a model past its "
+            "staleness age (SF201) or not revalidated after an alert (SF202)"
+        ),
         kinds=(
             Kind("drift", "input, prediction or concept drift beyond threshold"),
             Kind("stale", "a model past its staleness age"),

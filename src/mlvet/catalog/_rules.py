@@ -40,7 +40,7 @@ class Rule:
     fix: str
     guard: str = "lint"
     """Which guard reports the code: ``lint``, ``check_split``, ``trace``, ``vault``, ``compare``,
-    ``tune``, ``ablate``, ``diff``, ``guard``, ``catalog``, ``audit``."""
+    ``tune``, ``ablate``, ``diff``, ``guard``, ``monitor``, ``catalog``, ``audit``."""
 
     @property
     def family(self) -> str:
@@ -458,6 +458,44 @@ RULES: tuple[Rule, ...] = (
         "A model goes to production bare: it will emit point predictions with no set, interval or route for uncertain rows.",
         "Deploy it behind mlvet.Guard (conformal sets or intervals, a fallback chain, a review queue) and register the Guard.",
         guard="guard",
+    ),
+    # --- AN: Act Now, Reflect Never (deployed models without checks) ------------------
+    Rule(
+        "AN201",
+        "unmonitored-model",
+        "unmonitored",
+        Severity.ERROR,
+        "A model is in production and no monitor watches its inputs or predictions.",
+        "Create Monitor(name, reference, prediction=..., model=NAME) and observe every scored batch (mlvet monitor run from cron).",
+        guard="monitor",
+    ),
+    Rule(
+        "AN202",
+        "monitor-without-alerts",
+        "no-alert",
+        Severity.WARNING,
+        "A production model's monitors have no alert rule, so drift is recorded and nobody is told.",
+        "Evaluate rules after each batch (evaluate(monitor, ['psi > 0.2 for 2 consecutive batches', 'estimated_auc < 0.8'], notifiers=[...])) or list them under rules: in monitors.yaml.",
+        guard="monitor",
+    ),
+    # --- SF: Set and Forget (deployed models nobody revalidates) ---------------------
+    Rule(
+        "SF201",
+        "stale-model",
+        "stale",
+        Severity.WARNING,
+        "A production model was last validated longer ago than its staleness age.",
+        "Check it on recent labelled data and record the outcome: revalidate(name, version, reason=...), or retrain and promote a new version.",
+        guard="monitor",
+    ),
+    Rule(
+        "SF202",
+        "not-revalidated-after-drift",
+        "not-revalidated",
+        Severity.ERROR,
+        "A production model's monitors raised an alert after it was last validated, and nobody has revalidated it since.",
+        "Look at the alert's evidence (estimated vs realized performance), then revalidate(name, version, reason=...) with what you found, or retrain and promote a new version.",
+        guard="monitor",
     ),
     # --- MV: files mlvet could not analyse -----------------------------------------------
     Rule(

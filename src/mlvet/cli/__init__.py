@@ -1246,6 +1246,39 @@ def models_history_cmd(
     console.print(table)
 
 
+@models_app.command("revalidate")
+def models_revalidate_cmd(
+    name: Annotated[str, typer.Argument(help="A registered model's name.")],
+    version: Annotated[int, typer.Argument(help="The version in production.")],
+    reason: Annotated[str, typer.Option(help="What was checked, and what it showed.")],
+    db: DbOpt = None,
+) -> None:
+    """Record that a production model was checked again and stays (clears SF201/SF202
+    at the next `mlvet monitor check`)."""
+    from mlvet.monitoring import revalidate
+
+    revalidate(name, version, reason=reason, ledger=_existing_ledger(db))
+    console.print(f"{escape(name)}@{version} revalidated")
+
+
+@monitor_app.command("check")
+def monitor_check_cmd(
+    max_age_days: Annotated[
+        float, typer.Option(help="Staleness age: days since the last validation.")
+    ] = 180,
+    db: DbOpt = None,
+    fmt: Annotated[FindingsFormat, typer.Option("--format", "-f")] = FindingsFormat.text,
+    exit_zero: ExitZero = False,
+) -> None:
+    """Check every production model: a monitor (AN201), alert rules (AN202), its age
+    (SF201), revalidation after alerts (SF202). Exit 1 on a finding."""
+    from mlvet.monitoring import check_deployments
+
+    found = check_deployments(max_age_days=max_age_days, ledger=_ledger(db))
+    typer.echo(render(found, fmt.value))
+    _exit_for(bool(found), exit_zero)
+
+
 # --- demo -----------------------------------------------------------------------------
 @app.command("demo")
 def demo_cmd(

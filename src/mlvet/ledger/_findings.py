@@ -12,7 +12,7 @@ from mlvet._json import canonical_json
 from mlvet.ledger import _schema as s
 from mlvet.ledger._ledger import Tx
 
-__all__ = ["read_findings", "write_findings"]
+__all__ = ["read_findings", "supersede_findings", "write_findings"]
 
 
 def write_findings(
@@ -68,3 +68,18 @@ def read_findings(
         )
         for row in conn.execute(q).mappings()
     ]
+
+
+def supersede_findings(tx: Tx, *, kind: str, name: str) -> int:
+    """Mark the open findings of earlier runs of ``kind`` named ``name`` as superseded (the
+    same check run again: its new findings replace them; the history stays in the audit
+    chain). Returns how many were superseded."""
+    f = s.findings
+    earlier = tx.conn.execute(
+        select(f.c.id)
+        .join(s.runs, s.runs.c.id == f.c.run_id)
+        .where(s.runs.c.kind == kind, s.runs.c.name == name, f.c.status == "open")
+    ).all()
+    for (finding_id,) in earlier:
+        tx.update(f, finding_id, {"status": "superseded"})
+    return len(earlier)

@@ -13,6 +13,7 @@ from mlvet.monitoring._alerts import (
     evaluate,
     resolve,
 )
+from mlvet.monitoring._deployments import check_deployments, revalidate
 from mlvet.monitoring._drift import ColumnDrift, DriftReport, compare_profiles, drift, psi
 from mlvet.monitoring._email import EmailNotifier
 from mlvet.monitoring._monitor import Monitor
@@ -35,6 +36,7 @@ __all__ = [
     "WebhookNotifier",
     "acknowledge",
     "alerts",
+    "check_deployments",
     "compare_profiles",
     "domain_classifier",
     "drift",
@@ -45,6 +47,7 @@ __all__ = [
     "profile_reference",
     "psi",
     "resolve",
+    "revalidate",
     "run_config",
     "write_drift_html",
 ]

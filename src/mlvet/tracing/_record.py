@@ -18,10 +18,8 @@ def record_trace(trace: Trace, *, ledger: Any = None) -> str:
 
     Open findings of earlier traces with the same name are marked ``superseded``.
     """
-    from sqlalchemy import select
 
-    from mlvet.ledger import _schema as s
-    from mlvet.ledger import insert_run, open_ledger, write_findings
+    from mlvet.ledger import insert_run, open_ledger, supersede_findings, write_findings
 
     led = open_ledger(ledger)
     calls = [c.summary() for c in trace.calls[:MAX_CALLS]]
@@ -32,16 +30,8 @@ def record_trace(trace: Trace, *, ledger: Any = None) -> str:
         "findings": len(trace.findings),
     }
     with led.transaction() as tx:
-        # a trace of the same name is the same script run again: its earlier open
-        # findings give way to this run's (the history stays in the audit chain)
-        f = s.findings
-        earlier = tx.conn.execute(
-            select(f.c.id)
-            .join(s.runs, s.runs.c.id == f.c.run_id)
-            .where(s.runs.c.kind == "trace", s.runs.c.name == trace.name, f.c.status == "open")
-        ).all()
-        for (finding_id,) in earlier:
-            tx.update(f, finding_id, {"status": "superseded"})
+        # a trace of the same name is the same script run again
+        supersede_findings(tx, kind="trace", name=trace.name)
         run_id = insert_run(
             tx,
             kind="trace",
