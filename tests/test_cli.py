@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 import mlvet
 import mlvet.guard
+import mlvet.monitoring
 from mlvet.cli import app
 from mlvet.ledger import _schema as s
 
@@ -118,7 +119,7 @@ def test_db_upgrade_creates_a_postgres_ledger(pg_url: str) -> None:
 
 
 @pytest.mark.slow
-def test_demo_tells_chapters_one_to_five(tmp_path: Path) -> None:
+def test_demo_tells_chapters_one_to_six(tmp_path: Path) -> None:
     out = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo")], terminal_width=160)
     assert out.exit_code == 0, out.output
     assert "QUARANTINED" in out.output and "DC202" in out.output and "verified" in out.output
@@ -132,7 +133,7 @@ def test_demo_tells_chapters_one_to_five(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'demo' / 'ledger.db'}"
     assert mlvet.open_ledger(url).verify().ok
     card = {r.family: r.status for r in mlvet.scorecard(ledger=url)}
-    assert card["DC"] == "guarded" and card["AN"] == "not checked"
+    assert card["DC"] == "guarded"
     # chapter 2: the leaky draft is caught, its fixed twin is clean and supersedes it
     for code in ("DL141", "DL142", "DL101", "DL131", "GE101"):
         assert code in out.output
@@ -195,6 +196,26 @@ def test_demo_tells_chapters_one_to_five(tmp_path: Path) -> None:
     assert card["CW"] == "guarded"
     shown = runner.invoke(app, ["trials", "fails-gbm-search", "--db", url], terminal_width=200)
     assert shown.exit_code == 0 and "default" in shown.output and shown.output.count(" 5/5 ") == 13
+    # chapter 6: months through the March-2020 shift; alerts; estimated vs realized;
+    # a deployment check finds the unwatched and the unrevalidated, and the fix clears it
+    monitor = mlvet.monitoring.Monitor.open("fails-2019-inputs", ledger=url)
+    perf = monitor.performance()
+    acc = perf[perf.metric == "accuracy"].set_index("batch_key")
+    assert acc.realized["2020-04"] < acc.realized["2020-01"] - 0.05  # the shift costs accuracy
+    assert acc.estimated["2020-04"] < 0.85  # and the estimate saw it with no labels
+    assert acc.realized.isna().tolist()[-1]  # December's outcomes have not come yet
+    assert abs(acc.error["2020-01"]) < 0.02 and abs(acc.error["2020-10"]) < 0.03
+    opened = {a.rule: a.detail["batches"] for a in mlvet.monitoring.alerts(ledger=url)}
+    assert opened["estimated_accuracy < 0.85"] == ["2020-03"]
+    assert opened["realized_accuracy < 0.85"] == ["2020-03"]
+    assert "drifted_share >= 0.5" in opened
+    assert "AN201 fails-forecaster@1" in flat and "SF202 fails-forecaster-2019@1" in flat
+    assert "0 finding(s) left" in flat
+    assert card["AN"] == "guarded" and card["SF"] == "guarded"
+    for png in ("performance.png", "drift_over_time.png"):
+        assert (tmp_path / "demo" / png).stat().st_size > 10_000
+    shown = runner.invoke(app, ["monitor", "show", "fails-2019-inputs", "--db", url])
+    assert shown.exit_code == 0, shown.output
 
 
 def test_error_messages_are_not_broken_across_lines(tmp_path: Path, sqlite_url: str) -> None:

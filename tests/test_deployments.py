@@ -72,6 +72,7 @@ def test_deployed_models_are_checked_from_unmonitored_to_revalidated(ledger_url:
     assert {st for _, st in rows} == {"superseded"}
     card = {r.family: r for r in scorecard(ledger=ledger_url, verify=False)}
     assert card["AN"].checks > 0 and card["SF"].checks > 0
+    assert open_ledger(ledger_url).verify().ok
 
 
 def test_a_new_monitor_of_a_new_production_version_counts(sqlite_url: str) -> None:

@@ -157,6 +157,8 @@ def test_monitor_estimates_then_realizes_performance(ledger_url: str, tmp_path: 
         "realized_auc < 0.6",
         "estimated_auc < 0.6",
     ]
+    report = open_ledger(ledger_url).verify()  # kept rows and labels leave the chain whole
+    assert report.ok, report.problems[:3]
 
 
 def test_labels_that_cannot_join_are_refused_and_change_nothing(ledger_url: str) -> None:

@@ -569,6 +569,193 @@ def _chapter_guard(
     }
 
 
+def _chapter_monitoring(
+    console: Console, ledger: Ledger, out: Path, features: pd.DataFrame
+) -> dict[str, Any]:
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from mlvet.guard import Guard, promote, register_model
+    from mlvet.monitoring import Monitor, alerts, check_deployments, evaluate
+
+    _chapter(
+        console,
+        6,
+        "Reflect, don't forget: monitoring through the March-2020 shift",
+        "Rewind to January 2020: the fails model trained on 2018–H1 2019 goes to production, "
+        "watched by a monitor whose reference is H2 2019. Every month's security-days are "
+        "scored and observed; each month's outcomes arrive a month later. Drift and "
+        "performance rules alert; the estimate made without labels is set against the "
+        "realized AUC; and a deployment check asks who revalidated what.",
+    )
+    ordered = features.sort_values(["trade_date", "cusip"])
+    day = ordered["trade_date"]
+    fit = ordered[day < pd.Timestamp("2019-07-01")]
+    ref = ordered[(day >= pd.Timestamp("2019-07-01")) & (day < pd.Timestamp("2020-01-01"))]
+    booster = HistGradientBoostingClassifier(max_iter=150, learning_rate=0.08, random_state=0)
+    booster.fit(fit[FEATURES], fit["fail"])
+    guard = Guard(booster, alpha=0.1, method="mondrian").calibrate(ref[FEATURES], ref["fail"])
+    version = register_model(
+        "fails-forecaster-2019",
+        guard,
+        calibration=guard.calibration_report(ref[FEATURES], ref["fail"]),
+        ledger=ledger,
+    )
+    promote(
+        "fails-forecaster-2019",
+        version.version,
+        "production",
+        reason="January 2020 release",
+        ledger=ledger,
+    )
+
+    def scored(frame: pd.DataFrame) -> pd.DataFrame:
+        keys = [
+            f"{c}/{d:%Y-%m-%d}" for c, d in zip(frame["cusip"], frame["trade_date"], strict=True)
+        ]
+        return frame[[*FEATURES, "tenor", "trade_date", "fail"]].assign(
+            row_id=keys, score=guard.predict_proba(frame[FEATURES])[:, 1]
+        )
+
+    reference = scored(ref)
+    monitor = Monitor(
+        "fails-2019-inputs",
+        reference,
+        features=[*FEATURES, "tenor"],
+        prediction="score",
+        target="fail",
+        id="row_id",
+        timestamp="trade_date",
+        model="fails-forecaster-2019",
+        ledger=ledger,
+    )
+    rules = [
+        "drifted_share >= 0.5",
+        "psi[repo_specialness_bp] > 0.5 for 2 consecutive batches",
+        "estimated_accuracy < 0.85",
+        "realized_accuracy < 0.85",
+    ]
+    console.print(
+        f"\n[bold]1. Monitor('fails-2019-inputs')[/bold]: reference H2 2019, {len(reference):,} "
+        f"rows; {len(monitor.features) - 1} inputs and the score (prediction drift); "
+        f"reference AUC {monitor.config['reference_performance']['roc_auc']:.3f}; rules: "
+        + escape("; ".join(rules))
+    )
+    year = ordered[(day >= pd.Timestamp("2020-01-01")) & (day < pd.Timestamp("2021-01-01"))]
+    months = [(str(k), part) for k, part in year.groupby(year["trade_date"].dt.strftime("%Y-%m"))]
+    waiting: pd.DataFrame | None = None
+    opened_at: dict[str, list[str]] = {}
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task("observing 2020, month by month", total=len(months))
+        for key, part in months:
+            batch = scored(part)
+            monitor.observe(batch.drop(columns="fail"), batch_key=key)
+            if waiting is not None:  # last month's outcomes have arrived
+                monitor.label(waiting["row_id"], waiting["fail"])
+            waiting = batch[["row_id", "fail"]]
+            opened = evaluate(monitor, rules)
+            if opened:
+                opened_at[key] = [a.rule for a in opened]
+            progress.advance(task)
+    perf = monitor.performance()
+    acc = perf[perf["metric"] == "accuracy"].set_index("batch_key")
+    auc = perf[perf["metric"] == "roc_auc"].set_index("batch_key")
+    share = monitor.history().groupby("batch_key")["drifted"].mean()
+
+    def fmt(frame: pd.DataFrame, column: str, key: str) -> str:
+        value = frame[column].get(key)
+        return "-" if value is None or pd.isna(value) else f"{value:.3f}"
+
+    table = Table(
+        "month",
+        "drifted",
+        "accuracy est.",
+        "accuracy real.",
+        "AUC est.",
+        "AUC real.",
+        "alerts opened",
+        title="2020, month by month (est.: from the scores alone; real.: once outcomes came)",
+    )
+    for key, _ in months:
+        table.add_row(
+            key,
+            f"{share.get(key, 0.0):.0%}",
+            fmt(acc, "estimated", key),
+            fmt(acc, "realized", key),
+            fmt(auc, "estimated", key),
+            fmt(auc, "realized", key),
+            escape("; ".join(opened_at.get(key, []))) or "-",
+        )
+    console.print(table)
+    changes = monitor.changes()
+    console.print(
+        f"   river: ADWIN on realized correctness changed at {', '.join(changes['adwin']) or 'none'}; "
+        f"Page–Hinkley on expected correctness (no labels) at "
+        f"{', '.join(changes['page_hinkley']) or 'none'}"
+    )
+    perf_png = monitor.plot_performance(out / "performance.png", metric="accuracy")
+    drift_png = monitor.plot(out / "drift_over_time.png")
+    console.print(f"   plots: {perf_png} (estimated vs realized), {drift_png} (PSI per column)")
+
+    console.print("\n[bold]2. The alert log[/bold]")
+    log = alerts(ledger=ledger)
+    first = log[0] if log else None
+    if first is not None:
+        from mlvet.monitoring import acknowledge
+
+        acknowledge(
+            first.id,
+            who="fails-desk",
+            reason="the March repo squeeze; model under review",
+            ledger=ledger,
+        )
+        log = alerts(ledger=ledger)
+    alert_table = Table("id", "rule", "status", "batches", "who", title="alerts")
+    for a in log:
+        alert_table.add_row(
+            str(a.id),
+            escape(a.rule),
+            a.status,
+            escape(", ".join(a.detail.get("batches", []))),
+            escape(a.updated_by or "-"),
+        )
+    console.print(alert_table)
+
+    console.print("\n[bold]3. mlvet monitor check[/bold]: who watches, and who revalidated?")
+    found = check_deployments(ledger=ledger)
+    for f in found:
+        console.print(f"   {f.code} {escape(f.message)}")
+    promote(
+        "fails-forecaster-2019",
+        version.version,
+        "archived",
+        reason="replaced by fails-forecaster (fitted to June 2020) after the March shift",
+        ledger=ledger,
+    )
+    # the replacement from chapter 5 gets its own monitor, reference H2 2020, with rules
+    later = ordered[(day >= pd.Timestamp("2020-07-01")) & (day < pd.Timestamp("2021-01-01"))]
+    Monitor(
+        "fails-forecaster-inputs",
+        later[FEATURES],
+        model="fails-forecaster",
+        ledger=ledger,
+    ).keep_rules(["psi > 0.25 for 2 consecutive batches"])
+    after = check_deployments(ledger=ledger)
+    console.print(
+        "   fails-forecaster-2019 archived; fails-forecaster (chapter 5) watched by "
+        f"'fails-forecaster-inputs' with a rule: {len(after)} finding(s) left"
+    )
+    return {
+        "alerts": [(a.rule, a.status) for a in log],
+        "opened_at": opened_at,
+        "accuracy": {k: (acc["estimated"].get(k), acc["realized"].get(k)) for k, _ in months},
+        "auc": {k: (auc["estimated"].get(k), auc["realized"].get(k)) for k, _ in months},
+        "changes": changes,
+        "deployment_findings": [f.code for f in found],
+        "after_fix": [f.code for f in after],
+        "plots": [str(perf_png), str(drift_png)],
+    }
+
+
 def _chapter(console: Console, n: int, title: str, text: str) -> None:
     console.print()
     console.print(Panel(text, title=f"Chapter {n} · {title}", title_align="left", expand=True))
@@ -690,6 +877,7 @@ def run_demo(*, db_url: str | None, out: Path, console: Console) -> dict[str, An
     result["leakage"] = _chapter_leakage(console, ledger, out, features, clean)
     result["experiments"] = _chapter_experiments(console, ledger, out, features)
     result["guard"] = _chapter_guard(console, ledger, out, features, url)
+    result["monitoring"] = _chapter_monitoring(console, ledger, out, features)
 
     report = ledger.verify()
     console.print(
@@ -713,5 +901,8 @@ def run_demo(*, db_url: str | None, out: Path, console: Console) -> dict[str, An
         f"\n         mlvet runs --kind tune --db '{url}'"
         f"\n         mlvet review list --db '{url}'"
         f"\n         mlvet models history fails-forecaster --db '{url}'"
+        f"\n         mlvet monitor show fails-2019-inputs --db '{url}'"
+        f"\n         mlvet alerts list --db '{url}'"
+        f"\n         mlvet drift REFERENCE.parquet CURRENT.parquet --format html -o drift.html"
     )
     return result

@@ -359,9 +359,14 @@ class Monitor:
         ).hexdigest()
         tx.event(
             "monitor.rows",
-            {"monitor": self.name, "batch": batch_key, "n": len(rows), "sha256": digest},
-            entity="prediction_batches",
-            entity_id=str(batch_id),
+            # not an entity event: the audited rows are checked against their own events
+            {
+                "monitor": self.name,
+                "batch": batch_key,
+                "batch_id": batch_id,
+                "n": len(rows),
+                "sha256": digest,
+            },
         )
 
     # -- labels and performance --------------------------------------------------------------
@@ -421,10 +426,9 @@ class Monitor:
                 {
                     "monitor": self.name,
                     "n": len(pairs),
+                    "monitor_id": self.id,
                     "sha256": hashlib.sha256(canonical_json(pairs).encode()).hexdigest(),
                 },
-                entity="monitors",
-                entity_id=str(self.id),
             )
             touched = sorted({bid for _, bid in found.values()})
             for bid in touched:

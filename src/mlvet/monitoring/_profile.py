@@ -301,27 +301,37 @@ def _is_numeric(values: np.ndarray) -> bool:
 
 
 def _numeric(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """The finite values, sorted (a copy), and how many were not finite. Sorting once
+    makes every cut point an index lookup and every bin count a binary search per cut."""
     v = values.astype(float)
     finite = np.isfinite(v)
-    return v[finite], int((~finite).sum())
+    kept = v[finite] if not finite.all() else (v.copy() if v is values else v)
+    kept.sort()
+    return kept, int(v.size - kept.size)
 
 
 def _counts(values: np.ndarray, cuts: np.ndarray) -> np.ndarray:
-    return np.bincount(np.searchsorted(cuts, values, side="right"), minlength=len(cuts) + 1)
+    """Counts per bin of sorted ``values``: bin i holds cuts[i-1] <= x < cuts[i]."""
+    return np.diff(np.searchsorted(values, cuts, side="left"), prepend=0, append=values.size)
 
 
 def _cuts(values: np.ndarray, bins: int) -> np.ndarray:
-    """Interior cut points at the reference's quantiles (ties merged)."""
+    """Interior cut points at the reference's quantiles (linear interpolation, as numpy's
+    default; ties merged), read off the sorted values."""
     if values.size == 0:
         return np.empty(0)
-    qs = np.quantile(values, np.linspace(0, 1, bins + 1)[1:-1])
-    return np.unique(qs)
+    pos = np.linspace(0, 1, bins + 1)[1:-1] * (values.size - 1)
+    lo = pos.astype(np.int64)
+    hi = np.minimum(lo + 1, values.size - 1)
+    return np.unique(values[lo] + (pos - lo) * (values[hi] - values[lo]))
 
 
 def profile_reference(
     data: Any, *, features: list[str] | None = None, n_bins: int = 10, fine_bins: int = 100
 ) -> Profile:
     """The reference profile: bins at the reference's quantiles, and their counts."""
+    import narwhals as nw
+
     frame = _as_frame(data, "reference")
     columns = _columns(frame)
     names = columns if features is None else list(features)
@@ -344,19 +354,37 @@ def profile_reference(
         return _lazy_profile(frame, templates)
     cols = {}
     for name in names:
+        dtype = frame.schema[name]
+        if not (dtype.is_numeric() or dtype == nw.Boolean):
+            cols[name] = _profile_from(frame, name, ColumnProfile(name, "categorical"))
+            continue
         values = _column(frame, name)
-        if _is_numeric(values):
-            finite = _numeric(values)[0]
-            template = ColumnProfile(
-                name,
-                "numeric",
-                coarse_cuts=_cuts(finite, n_bins),
-                fine_cuts=_cuts(finite, fine_bins),
-            )
-        else:
-            template = ColumnProfile(name, "categorical")
-        cols[name] = _profile_column(values, template)
+        finite, nulls = _numeric(values)
+        template = ColumnProfile(
+            name, "numeric", coarse_cuts=_cuts(finite, n_bins), fine_cuts=_cuts(finite, fine_bins)
+        )
+        cols[name] = _numeric_profile(finite, nulls, len(values), template)
     return Profile(cols, len(frame))
+
+
+def _profile_from(frame: Any, name: str, template: ColumnProfile) -> ColumnProfile:
+    """One column of an eager frame profiled on the template's bins. Text columns are
+    counted by their own library (no Python string per row)."""
+    import narwhals as nw
+
+    if template.kind == "categorical" and isinstance(frame, nw.DataFrame):
+        series = frame.get_column(name)
+        if series.dtype in (nw.String, nw.Categorical, nw.Enum):
+            counts = series.drop_nulls().cast(nw.String).value_counts(sort=False, name="__k")
+            keys, ks = counts.get_column(name).to_list(), counts.get_column("__k").to_list()
+            return ColumnProfile(
+                name,
+                "categorical",
+                len(series),
+                int(series.null_count()),
+                categories={str(k): int(v) for k, v in zip(keys, ks, strict=True)},
+            )
+    return _profile_column(_column(frame, name), template)
 
 
 def _profile_column(values: np.ndarray, template: ColumnProfile) -> ColumnProfile:
@@ -367,21 +395,7 @@ def _profile_column(values: np.ndarray, template: ColumnProfile) -> ColumnProfil
                 "values here (a schema change); fix the producer or rebuild the reference."
             )
         finite, nulls = _numeric(values)
-        return ColumnProfile(
-            template.name,
-            "numeric",
-            len(values),
-            nulls,
-            template.coarse_cuts,
-            template.fine_cuts,
-            _counts(finite, template.coarse_cuts),
-            _counts(finite, template.fine_cuts),
-            {},
-            float(finite.min()) if finite.size else np.inf,
-            float(finite.max()) if finite.size else -np.inf,
-            float(finite.sum()),
-            float(np.square(finite).sum()),
-        )
+        return _numeric_profile(finite, nulls, len(values), template)
     import pandas as pd
 
     series = pd.Series(values, dtype=object)
@@ -393,6 +407,27 @@ def _profile_column(values: np.ndarray, template: ColumnProfile) -> ColumnProfil
         len(values),
         nulls,
         categories={str(k): int(v) for k, v in counts.items()},
+    )
+
+
+def _numeric_profile(
+    finite: np.ndarray, nulls: int, n: int, template: ColumnProfile
+) -> ColumnProfile:
+    """A numeric column's profile from its sorted finite values."""
+    return ColumnProfile(
+        template.name,
+        "numeric",
+        n,
+        nulls,
+        template.coarse_cuts,
+        template.fine_cuts,
+        _counts(finite, template.coarse_cuts),
+        _counts(finite, template.fine_cuts),
+        {},
+        float(finite[0]) if finite.size else np.inf,
+        float(finite[-1]) if finite.size else -np.inf,
+        float(finite.sum()),
+        float(np.square(finite).sum()),
     )
 
 
@@ -418,10 +453,7 @@ def profile_against(data: Any, reference: Profile) -> Profile:
             )
         return _lazy_profile(frame, reference.columns)
     return Profile(
-        {
-            name: _profile_column(_column(frame, name), ref)
-            for name, ref in reference.columns.items()
-        },
+        {name: _profile_from(frame, name, ref) for name, ref in reference.columns.items()},
         len(frame),
     )
 
