@@ -84,3 +84,35 @@ def test_cli_multivariate_flag(tmp_path: Path) -> None:
     out = runner.invoke(app, ["drift", str(ref), str(cur), "--multivariate", "-f", "json"])
     assert out.exit_code == 1, out.output
     assert json.loads(out.stdout)["multivariate"]["drifted"] is True
+
+
+def test_a_monitor_checks_every_batch_against_its_reference_sample(ledger_url: str) -> None:
+    from sqlalchemy import update
+
+    from mlvet.exceptions import LedgerError
+    from mlvet.ledger import _schema as s
+    from mlvet.ledger import open_ledger
+    from mlvet.monitoring import Monitor, evaluate
+
+    monitor = Monitor(
+        "fails-joint", pairs(0, 8_000, 0.8), multivariate=True, sample=3_000, ledger=ledger_url
+    )
+    assert monitor.config["multivariate"]["sample"] == 3_000
+    calm = monitor.observe(pairs(1, 3_000, 0.8), batch_key="2020-02")
+    broken = monitor.observe(pairs(2, 3_000, -0.8), batch_key="2020-03")
+    assert calm.multivariate is not None and not calm.multivariate.drifted
+    assert broken.drifted == [] and broken.multivariate is not None and broken.multivariate.drifted
+    again = Monitor.open("fails-joint", ledger=ledger_url).observe(
+        pairs(9, 100, 0.0), batch_key="2020-03"
+    )
+    assert again.to_dict() == broken.to_dict()  # the recorded verdict, not a new one
+    opened = evaluate(monitor, ["domain_auc > 0.6"])
+    assert [a.detail["batches"] for a in opened] == [["2020-03"]]
+    led = open_ledger(ledger_url)
+    assert led.verify().ok
+    with led.transaction() as tx:  # the sample is edited behind mlvet's back
+        tx.conn.execute(update(s.monitor_samples).values(payload=b"PAR1 not the sample"))
+    with pytest.raises(LedgerError, match="reference sample"):
+        Monitor.open("fails-joint", ledger=ledger_url).observe(
+            pairs(3, 500, 0.8), batch_key="2020-04"
+        )

@@ -378,6 +378,14 @@ monitor_rows = Table(  # outside the audit chain; the batch's event carries thei
     Index(None, "batch_id"),
 )
 
+monitor_samples = Table(  # outside the audit chain; the monitor's config carries the SHA-256
+    "monitor_samples",
+    metadata,
+    Column("monitor_id", Integer, ForeignKey("monitors.id"), primary_key=True, autoincrement=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("created_at", TS, nullable=False),
+)
+
 batch_metrics = Table(
     "batch_metrics",
     metadata,

@@ -56,7 +56,11 @@ PERFORMANCE_METRICS = {
     f"{kind}_{short}": (metric, kind)
     for kind in ("estimated", "realized")
     for short, metric in (("auc", "roc_auc"), ("accuracy", "accuracy"))
-} | {"realized_mae": ("mae", "realized"), "realized_rmse": ("rmse", "realized")}
+} | {
+    "realized_mae": ("mae", "realized"),
+    "realized_rmse": ("rmse", "realized"),
+    "domain_auc": ("domain_auc", "estimated"),
+}
 _METRICS = "|".join(["psi", "drifted_share", *sorted(PERFORMANCE_METRICS, key=len, reverse=True)])
 _RULE = re.compile(
     rf"^\s*(?P<metric>{_METRICS})(?:\[(?P<feature>[^\]]+)\])?\s*(?P<op>>=|<=|>|<)\s*"

@@ -13,6 +13,7 @@ monitor from the ledger alone.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -27,6 +28,7 @@ from mlvet._checks import check_name, check_number
 from mlvet._json import canonical_json
 from mlvet.exceptions import InputError, NotFoundError
 from mlvet.monitoring._drift import DriftReport, compare_profiles
+from mlvet.monitoring._multivariate import DOMAIN_THRESHOLD, DomainDrift, domain_classifier
 from mlvet.monitoring._performance import (
     Calibrator,
     MetricValue,
@@ -76,12 +78,15 @@ class Monitor:
         task: str | None = None,
         decision_threshold: float = 0.5,
         threshold: float = 0.2,
+        multivariate: bool = False,
+        sample: int = 5_000,
         ledger: Any = None,
     ) -> None:
         from sqlalchemy import select
 
         from mlvet.ledger import _schema as s
         from mlvet.ledger import open_ledger
+        from mlvet.ledger._ledger import now_iso
 
         self.name = check_name(name, "A monitor's name")
         self._led = open_ledger(ledger)
@@ -124,6 +129,15 @@ class Monitor:
         stored = profile_to_dict(profile)
         digest = hashlib.sha256(canonical_json(stored).encode()).hexdigest()
         perf = _reference_performance(reference, roles, task, float(decision_threshold))
+        kept: bytes | None = None
+        if multivariate:
+            kept = _reference_sample(reference, list(profile.columns), sample)
+            perf["multivariate"] = {
+                "method": "domain_classifier_auc",
+                "threshold": DOMAIN_THRESHOLD,
+                "sample": sample,
+                "sha256": hashlib.sha256(kept).hexdigest(),
+            }
         config = {
             "threshold": float(threshold),
             "features": list(profile.columns),
@@ -157,6 +171,12 @@ class Monitor:
                     },
                 )
             )
+            if kept is not None:
+                tx.conn.execute(
+                    s.monitor_samples.insert().values(
+                        monitor_id=self.id, payload=kept, created_at=now_iso()
+                    )
+                )
         self._configure(profile, config)
 
     @classmethod
@@ -184,6 +204,7 @@ class Monitor:
         self.decision_threshold = float(config.get("decision_threshold", 0.5))
         cal = config.get("calibrator")
         self.calibrator = None if cal is None else Calibrator.from_dict(cal)
+        self._sample: Any = None  # the reference sample, read when first needed
 
     @property
     def rules(self) -> list[str]:
@@ -233,6 +254,12 @@ class Monitor:
             if scores is not None and self.calibrator is not None
             else {}
         )
+        domain = self._domain(batch, predictions)
+        if domain is not None:
+            report = dataclasses.replace(report, multivariate=domain)
+            estimated["domain_auc"] = MetricValue(
+                domain.auc, domain.lower, domain.upper, domain.n_current
+            )
         with self._led.transaction() as tx:
             # write transactions are serialised, so this sees a batch another process
             # recorded meanwhile
@@ -269,6 +296,46 @@ class Monitor:
             if keys is not None and scores is not None:
                 self._keep_rows(tx, int(batch_id), batch_key, keys, scores)
         return report
+
+    def _domain(self, batch: Any, predictions: Any) -> DomainDrift | None:
+        """The domain classifier's verdict on this batch against the reference sample
+        (None when the monitor has no sample, or the batch is a lazy engine's frame)."""
+        spec = self.config.get("multivariate")
+        frame = _eager(batch)
+        if spec is None or frame is None:
+            return None
+        if self._sample is None:
+            self._sample = self._read_sample(spec["sha256"])
+        rows = frame.to_pandas()
+        if predictions is not None and self.prediction is not None:
+            rows = rows.assign(**{self.prediction: np.asarray(predictions, dtype=float)})
+        return domain_classifier(
+            self._sample,
+            rows,
+            features=list(self._sample.columns),
+            threshold=float(spec["threshold"]),
+            sample=int(spec["sample"]),
+        )
+
+    def _read_sample(self, sha256: str) -> Any:
+        import io
+
+        import pyarrow.parquet as pq
+        from sqlalchemy import select
+
+        from mlvet.exceptions import LedgerError
+        from mlvet.ledger import _schema as s
+
+        with self._led.connect() as conn:
+            payload = conn.execute(
+                select(s.monitor_samples.c.payload).where(s.monitor_samples.c.monitor_id == self.id)
+            ).scalar()
+        if payload is None or hashlib.sha256(payload).hexdigest() != sha256:
+            raise LedgerError(
+                f"Monitor {self.name!r}: its reference sample is missing or differs from the "
+                "SHA-256 its configuration records; it was changed outside mlvet."
+            )
+        return pq.read_table(io.BytesIO(payload)).to_pandas()
 
     def _profile_batch(
         self, batch: Any, predictions: Any
@@ -633,7 +700,36 @@ class Monitor:
                 .one()
             )
         current: Profile = profile_from_dict(json.loads(row["profile_json"]))
-        return compare_profiles(self.reference, current, threshold=self.threshold)
+        report = compare_profiles(self.reference, current, threshold=self.threshold)
+        spec = self.config.get("multivariate")
+        if spec is None:
+            return report
+        with self._led.connect() as conn:
+            m = (
+                conn.execute(
+                    select(s.batch_metrics).where(
+                        s.batch_metrics.c.batch_id == batch_id,
+                        s.batch_metrics.c.metric == "domain_auc",
+                    )
+                )
+                .mappings()
+                .first()
+            )
+        if m is None or m["value"] is None:
+            return report
+        auc, lower, upper = float(m["value"]), float(m["lower"]), float(m["upper"])
+        threshold = float(spec["threshold"])
+        domain = DomainDrift(
+            auc,
+            lower,
+            upper,
+            threshold,
+            auc >= threshold and lower > 0.5,
+            min(int(spec["sample"]), self.reference.n_rows),
+            int(m["n"]),
+            tuple(c for c in self.features),
+        )
+        return dataclasses.replace(report, multivariate=domain)
 
     def history(self) -> Any:
         """Drift over time: one row per (batch, feature), in the order batches came."""
@@ -898,3 +994,26 @@ def _production_version(conn: Any, model: str | None) -> int | None:
         )
     prod = [r for r in rows if r[1] == "production"]
     return int((prod or rows)[0][0])
+
+
+def _reference_sample(reference: Any, columns: list[str], n: int) -> bytes:
+    """A seeded sample of the reference's watched columns, as Parquet bytes."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if isinstance(n, bool) or not isinstance(n, int) or n < 20:
+        raise InputError(f"sample must be an int >= 20; got {n!r}.")
+    frame = _eager(reference)
+    if frame is None:
+        raise InputError(
+            "A multivariate monitor keeps a sample of its reference: give the reference as "
+            "pandas, polars or pyarrow (collect a sample of a lazy frame first)."
+        )
+    rows = frame.select(columns).to_pandas()
+    if len(rows) > n:
+        rows = rows.sample(n=n, random_state=0)
+    buf = io.BytesIO()
+    pq.write_table(pa.Table.from_pandas(rows.reset_index(drop=True), preserve_index=False), buf)
+    return buf.getvalue()

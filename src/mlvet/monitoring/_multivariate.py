@@ -19,7 +19,10 @@ import numpy as np
 from mlvet._checks import check_number
 from mlvet.exceptions import InputError
 
-__all__ = ["DomainDrift", "domain_classifier"]
+__all__ = ["DOMAIN_THRESHOLD", "DomainDrift", "domain_classifier"]
+
+#: The domain classifier's AUC at which a batch has drifted (with its interval above 0.5).
+DOMAIN_THRESHOLD = 0.55
 
 
 @dataclass(frozen=True)
@@ -82,7 +85,7 @@ def domain_classifier(
     current: Any,
     *,
     features: list[str] | None = None,
-    threshold: float = 0.55,
+    threshold: float = DOMAIN_THRESHOLD,
     sample: int = 10_000,
     folds: int = 5,
     seed: int = 0,

@@ -477,12 +477,15 @@ def profile_to_dict(profile: Profile) -> dict[str, Any]:
             "total": c.total,
             "total_sq": c.total_sq,
         }
-    return {"n_rows": profile.n_rows, "columns": cols}
+    # canonical JSON sorts keys: the column order is kept beside them
+    return {"n_rows": profile.n_rows, "columns": cols, "order": list(profile.columns)}
 
 
 def profile_from_dict(data: dict[str, Any]) -> Profile:
     cols = {}
-    for name, c in data["columns"].items():
+    order = data.get("order") or list(data["columns"])
+    for name in order:
+        c = data["columns"][name]
         cols[name] = ColumnProfile(
             name,
             c["kind"],

@@ -1,4 +1,4 @@
-"""monitor rows and batch metrics
+"""monitor rows, batch metrics and reference samples
 
 Revision ID: 0005
 Revises: 0004
@@ -8,7 +8,9 @@ Create Date: 2026-11-27
 can be joined to it (outside the audit chain, like vault contents: the batch's event
 carries the SHA-256 of its rows, and every ``label`` call is an event with the SHA-256 of
 the labels). ``batch_metrics`` holds a batch's performance, estimated without labels and
-realized once they come.
+realized once they come. ``monitor_samples`` keeps the sample of a monitor's reference
+that its domain classifier (multivariate drift) compares each batch with, as Parquet; the
+monitor's audited configuration carries its SHA-256.
 """
 
 from __future__ import annotations
@@ -69,8 +71,20 @@ def upgrade() -> None:
         ),
     )
 
+    op.create_table(
+        "monitor_samples",
+        sa.Column("monitor_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("payload", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["monitor_id"], ["monitors.id"], name=op.f("fk_monitor_samples_monitor_id_monitors")
+        ),
+        sa.PrimaryKeyConstraint("monitor_id", name=op.f("pk_monitor_samples")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("monitor_samples")
     op.drop_table("batch_metrics")
     op.drop_index(op.f("ix_monitor_rows_batch_id"), table_name="monitor_rows")
     op.drop_table("monitor_rows")
