@@ -135,6 +135,11 @@ def test_monitor_estimates_then_realizes_performance(ledger_url: str, tmp_path: 
         part = frame if key != "2020-03" else frame.iloc[:1_000]
         out = monitor.label(part.row_id, part.fail)
         assert out["labelled"] == len(part) and out["batches"] == [key]
+    led = open_ledger(ledger_url)
+    head = led.head()
+    jan = batches["2020-01"]
+    again = monitor.label(jan.row_id, jan.fail)  # the same file given again
+    assert (again["labelled"], again["unchanged"]) == (0, 2_000) and led.head() == head
     perf = monitor.performance()
     auc = perf[perf.metric == "roc_auc"].set_index("batch_key")
     for key in ("2020-01", "2020-02"):

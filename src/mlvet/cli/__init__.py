@@ -1041,13 +1041,20 @@ def monitor_show_cmd(
     plot: Annotated[
         Path | None, typer.Option(help="Also draw drift over time to this PNG.")
     ] = None,
+    plot_performance: Annotated[
+        Path | None,
+        typer.Option(help="Also draw estimated and realized performance to this PNG."),
+    ] = None,
+    metric: Annotated[str, typer.Option(help="The metric --plot-performance draws.")] = "roc_auc",
 ) -> None:
-    """The latest batch's drift per column, and how many batches drifted so far."""
+    """The latest batch's drift per column, how many batches drifted so far, and the
+    performance per batch: estimated without labels and realized once they came."""
     from mlvet.monitoring import Monitor
 
     monitor = Monitor.open(name, ledger=_existing_ledger(db))
     latest = monitor.latest()
     history = monitor.history()
+    perf = monitor.performance()
     if fmt == "json":
         typer.echo(
             json.dumps(
@@ -1055,6 +1062,8 @@ def monitor_show_cmd(
                     "monitor": name,
                     "batches": int(history.batch_key.nunique()) if len(history) else 0,
                     "latest": latest.to_dict() if latest else None,
+                    "performance": json.loads(perf.to_json(orient="records")),
+                    "rules": monitor.rules,
                 },
                 indent=2,
             )
@@ -1067,8 +1076,36 @@ def monitor_show_cmd(
             last = history.batch_key.iloc[-1]
             console.print(f"latest batch {escape(str(last))}:")
             console.print(escape(str(latest)), highlight=False)
+        if len(perf):
+            table = Table(
+                "batch",
+                "metric",
+                "estimated",
+                "realized",
+                "labelled",
+                "error",
+                title="performance (estimated from the scores; realized from labels)",
+            )
+            for r in perf.tail(24).itertuples():
+                table.add_row(
+                    escape(str(r.batch_key)),
+                    r.metric,
+                    _metric(r.estimated),
+                    _metric(r.realized),
+                    f"{int(r.n_labelled):,}",
+                    _metric(r.error, sign=True),
+                )
+            console.print(table)
     if plot is not None:
         console.print(f"plot: {monitor.plot(plot)}")
+    if plot_performance is not None:
+        console.print(f"plot: {monitor.plot_performance(plot_performance, metric=metric)}")
+
+
+def _metric(value: Any, *, sign: bool = False) -> str:
+    if value is None or value != value:  # None or NaN
+        return "-"
+    return f"{value:+.3f}" if sign else f"{value:.3f}"
 
 
 @alerts_app.command("list")

@@ -440,7 +440,8 @@ class Monitor:
     def label(self, ids: Any, y: Any, *, unknown: str = "error") -> dict[str, Any]:
         """Join late labels to the observed rows by id; realized performance of every batch
         they touch is recomputed. ``unknown='ignore'`` skips ids never observed (the default
-        refuses the call, recording nothing)."""
+        refuses the call, recording nothing). Labels equal to those recorded change nothing,
+        so a scheduled job can give the same file again."""
         from sqlalchemy import select, update
 
         from mlvet.ledger import _schema as s
@@ -463,23 +464,27 @@ class Monitor:
             raise InputError("No labels given: ids and y are empty.")
         by_key = dict(zip(keys, labels.tolist(), strict=True))
         with self._led.transaction() as tx:
-            found: dict[str, tuple[int, int]] = {}
+            found: dict[str, tuple[int, int]] = {}  # observed rows whose label changes
+            observed: set[str] = set()
+            r = s.monitor_rows
             for chunk in _chunks(keys):
-                for rid, key, bid in tx.conn.execute(
-                    select(
-                        s.monitor_rows.c.id, s.monitor_rows.c.row_key, s.monitor_rows.c.batch_id
-                    ).where(
-                        s.monitor_rows.c.monitor_id == self.id,
-                        s.monitor_rows.c.row_key.in_(chunk),
+                for rid, key, bid, old in tx.conn.execute(
+                    select(r.c.id, r.c.row_key, r.c.batch_id, r.c.label).where(
+                        r.c.monitor_id == self.id, r.c.row_key.in_(chunk)
                     )
                 ):
-                    found[key] = (int(rid), int(bid))
-            missing = [k for k in keys if k not in found]
+                    observed.add(key)
+                    if old is None or float(old) != by_key[key]:
+                        found[key] = (int(rid), int(bid))
+            same = len(observed) - len(found)
+            missing = [k for k in keys if k not in observed]
             if missing and unknown == "error":
                 raise InputError(
                     f"{len(missing)} id(s) were never observed by monitor {self.name!r} "
                     f"(e.g. {missing[:3]}); observe their batch first, or pass unknown='ignore'."
                 )
+            if not found:
+                return {"labelled": 0, "unchanged": same, "unknown": len(missing), "batches": []}
             now = now_iso()
             tx.conn.execute(
                 update(s.monitor_rows)
@@ -521,7 +526,12 @@ class Monitor:
                     .order_by(s.prediction_batches.c.id)
                 )
             ]
-        return {"labelled": len(found), "unknown": len(missing), "batches": batch_keys}
+        return {
+            "labelled": len(found),
+            "unchanged": same,
+            "unknown": len(missing),
+            "batches": batch_keys,
+        }
 
     def performance(self) -> Any:
         """Performance per batch and metric: estimated (with its band) and realized (with

@@ -8,15 +8,25 @@
         batches: data/batches/*.parquet       # each file is a batch; its stem is the key
         features: [volume, spread]            # optional: default all columns
         threshold: 0.2                        # optional: the PSI that counts as drift
+        prediction: score                     # optional: the model's score column
+        target: fail                          # optional: the reference's label column
+        id: row_id                            # optional: row ids, to join labels later
+        timestamp: trade_date                 # optional: a batch starts at its earliest
+        model: fails-forecaster               # optional: the registered model it watches
+        multivariate: true                    # optional: a domain classifier per batch
+        labels: data/labels/*.parquet         # optional: files of id and target columns
         rules:
           - psi > 0.2 for 2 consecutive batches
+          - estimated_auc < 0.8
         notify:
           - log
           - webhook: {url: "https://hooks.example/mlvet", secret_env: MLVET_WEBHOOK_SECRET}
+          - email: {host: smtp.example.com, sender: mlvet@example.com, recipients: [ops@example.com], username: mlvet, password_env: MLVET_SMTP_PASSWORD}
 
-Every batch file not yet observed is observed in name order, and the rules are evaluated
-after each one. A batch already in the ledger is skipped, so a cron job can run the file
-every hour.
+Every batch file not yet observed is observed in name order and the rules are evaluated
+after each one; then every label file is joined (labels already recorded change nothing;
+ids never observed are skipped) and, if any label changed, the rules are evaluated again.
+A batch already in the ledger is skipped, so a cron job can run the file every hour.
 """
 
 from __future__ import annotations
@@ -35,7 +45,23 @@ from mlvet.monitoring._monitor import Monitor
 
 __all__ = ["load_config", "run_config"]
 
-_KEYS = {"name", "reference", "batches", "features", "threshold", "rules", "notify"}
+_KEYS = {
+    "name",
+    "reference",
+    "batches",
+    "features",
+    "threshold",
+    "rules",
+    "notify",
+    "prediction",
+    "target",
+    "id",
+    "timestamp",
+    "model",
+    "multivariate",
+    "labels",
+}
+_ROLES = ("prediction", "target", "id", "timestamp", "model")
 _EMAIL_KEYS = {
     "host",
     "port",
@@ -151,6 +177,19 @@ def load_config(path: str | Path) -> list[dict[str, Any]]:
             threshold = check_number(m.get("threshold", 0.2), "threshold")
         except InputError as exc:
             raise InputError(f"{where}: {exc}") from exc
+        roles = {}
+        for role in _ROLES:
+            value = m.get(role)
+            if value is not None and not isinstance(value, str):
+                raise InputError(f"{where}: {role} names a column (or model): a string.")
+            roles[role] = value
+        if not isinstance(m.get("multivariate", False), bool):
+            raise InputError(f"{where}: multivariate is true or false.")
+        if m.get("labels") and (roles["id"] is None or roles["target"] is None):
+            raise InputError(
+                f"{where}: labels are joined by the id column to the target column; set both "
+                "id and target."
+            )
         out.append(
             {
                 "name": str(m["name"]),
@@ -160,6 +199,9 @@ def load_config(path: str | Path) -> list[dict[str, Any]]:
                 "threshold": threshold,
                 "rules": parsed,
                 "notify": _notifiers(m.get("notify"), where),
+                "roles": roles,
+                "multivariate": bool(m.get("multivariate", False)),
+                "labels": str(base / str(m["labels"])) if m.get("labels") else None,
             }
         )
     return out
@@ -180,7 +222,9 @@ def run_config(
             read_table(m["reference"]),
             features=m["features"],
             threshold=m["threshold"],
+            multivariate=m["multivariate"],
             ledger=led,
+            **m["roles"],
         )
         unwatched = sorted(
             {r.feature for r in m["rules"] if r.feature and r.feature not in monitor.features}
@@ -211,13 +255,40 @@ def run_config(
                     drifted.append(f.stem)
                 opened += [a.rule for a in evaluate(monitor, m["rules"], notifiers=m["notify"])]
                 bar.advance(task)
+            labelled = _join_labels(monitor, m["labels"])  # labels come with or without batches
+            if labelled:
+                opened += [a.rule for a in evaluate(monitor, m["rules"], notifiers=m["notify"])]
             summaries.append(
                 {
                     "monitor": m["name"],
                     "files": n_files,
                     "new_batches": [f.stem for f in todo],
                     "drifted": drifted,
+                    "labels_joined": labelled,
                     "alerts_opened": opened,
                 }
             )
     return summaries
+
+
+def _join_labels(monitor: Monitor, pattern: str | None) -> int:
+    """Join every label file's labels (id and target columns); how many changed."""
+    if pattern is None:
+        return 0
+    changed = 0
+    for f in sorted(Path(p) for p in glob.glob(pattern)):
+        try:
+            table = read_table(f)
+            names = set(table.column_names)
+            missing = {monitor.id_column, monitor.target} - names
+            if missing:
+                raise InputError(f"{f} has no column(s) {sorted(str(c) for c in missing)}.")
+            out = monitor.label(
+                table.column(str(monitor.id_column)).to_pylist(),
+                table.column(str(monitor.target)).to_numpy(zero_copy_only=False),
+                unknown="ignore",
+            )
+        except InputError as exc:
+            raise InputError(f"Monitor {monitor.name!r}: labels: {exc}") from exc
+        changed += int(out["labelled"])
+    return changed
