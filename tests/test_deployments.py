@@ -109,7 +109,7 @@ def test_cli_monitor_check_and_models_revalidate(sqlite_url: str) -> None:
     promote("cli", 1, "production", reason="release", ledger=sqlite_url)
     out = runner.invoke(app, ["monitor", "check", "--db", sqlite_url])
     assert out.exit_code == 1 and "AN201" in out.output
-    out = runner.invoke(app, ["monitor", "check", "--db", sqlite_url, "--max-age-days", "0.000001"])
+    out = runner.invoke(app, ["monitor", "check", "--db", sqlite_url, "--max-age-days", "1e-9"])
     assert "SF201" in out.output
     out = runner.invoke(
         app, ["models", "revalidate", "cli", "1", "--reason", "fresh labels", "--db", sqlite_url]
