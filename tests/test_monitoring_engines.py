@@ -135,7 +135,8 @@ def test_pyspark_batches_give_the_pandas_decisions_without_collecting(
     monitor = Monitor("spark-batches", ref, ledger=sqlite_url)
     report = monitor.observe(spark.createDataFrame(cur), batch_key="2020-03")
     assert report.drifted == expected.drifted
-    assert collected and max(collected) <= 4
+    # aggregates only: at most one row per (numeric column, bin), whatever the data's size
+    assert collected and max(collected) <= 4 * 101 < len(cur) / 10
 
 
 def test_a_lazy_batch_with_a_changed_type_is_a_schema_change() -> None:

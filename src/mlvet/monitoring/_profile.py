@@ -225,12 +225,59 @@ def _one_row(lazy: Any) -> dict[str, Any]:
     return {name: table.column(name)[0].as_py() for name in table.column_names}
 
 
+def _bin_counts(frame: Any, templates: dict[str, ColumnProfile]) -> dict[str, np.ndarray]:
+    """Per numeric column, the count of finite values in each bin of the union of its coarse
+    and fine cuts: each value's bin index (how many cuts are at or below it) is one
+    projection, and one group-by over (column, bin) counts them all. Engines plan this far
+    faster than a hundred sums per column."""
+    import narwhals as nw
+
+    unions = {
+        n: np.union1d(t.coarse_cuts, t.fine_cuts)
+        for n, t in templates.items()
+        if t.kind == "numeric"
+    }
+    if not unions:
+        return {}
+    exprs = []
+    for n, cuts in unions.items():
+        x = nw.col(n)
+        index = (
+            nw.sum_horizontal(*((x >= c).cast(nw.Int64) for c in cuts.tolist()))
+            if cuts.size
+            else nw.lit(0, nw.Int64)
+        )
+        exprs.append(nw.when(x.is_null()).then(nw.lit(-1, nw.Int64)).otherwise(index).alias(n))
+    table = (
+        frame.select(*exprs)
+        .unpivot(on=list(unions), variable_name="__col", value_name="__bin")
+        .group_by("__col", "__bin")
+        .agg(nw.len().alias("__k"))
+        .collect(backend="pyarrow")
+        .to_native()
+    )
+    out = {n: np.zeros(cuts.size + 1, dtype=np.int64) for n, cuts in unions.items()}
+    for col, b, k in zip(
+        table.column("__col").to_pylist(),
+        table.column("__bin").to_pylist(),
+        table.column("__k").to_pylist(),
+        strict=True,
+    ):
+        if b is not None and b >= 0:
+            out[col][int(b)] += int(k)
+    return out
+
+
 def _lazy_profile(frame: Any, templates: dict[str, ColumnProfile]) -> Profile:
-    """Counts on the templates' bins, computed as one aggregate (plus a group-by per
-    categorical column) in the frame's engine."""
+    """Counts on the templates' bins, computed in the frame's engine: one aggregate, one
+    group-by over every numeric column's bins, and a group-by per categorical column."""
     import narwhals as nw
 
     frame = _clean(frame, {n: t.kind for n, t in templates.items()})
+    # Spark plans a hundred sums per column slowly, and a group-by over bins fast; DuckDB's
+    # unpivot reads relations on its default connection only, and it sums quickly anyway
+    spark = frame.implementation.is_pyspark() or frame.implementation.is_pyspark_connect()
+    binned = _bin_counts(frame, templates) if spark else {}
     exprs = [nw.len().alias("__n")]
     for i, (name, t) in enumerate(templates.items()):
         x = nw.col(name)
@@ -244,8 +291,9 @@ def _lazy_profile(frame: Any, templates: dict[str, ColumnProfile]) -> Profile:
             x.sum().alias(f"{i}\x1fsum"),
             (x * x).sum().alias(f"{i}\x1fsq"),
         ]
-        for j, c in enumerate(np.union1d(t.coarse_cuts, t.fine_cuts).tolist()):
-            exprs.append(_count(x < c).alias(f"{i}\x1fc{j}"))
+        if name not in binned:
+            for j, c in enumerate(np.union1d(t.coarse_cuts, t.fine_cuts).tolist()):
+                exprs.append(_count(x < c).alias(f"{i}\x1fc{j}"))
     row = _one_row(frame.select(*exprs))
     n = int(row["__n"])
     if n == 0:
@@ -272,7 +320,11 @@ def _lazy_profile(frame: Any, templates: dict[str, ColumnProfile]) -> Profile:
             continue
         fin = int(row[f"{i}\x1ffin"] or 0)
         union = np.union1d(t.coarse_cuts, t.fine_cuts)
-        below = {c: int(row[f"{i}\x1fc{j}"] or 0) for j, c in enumerate(union.tolist())}
+        if name in binned:  # values below each cut: the counts of the bins before it
+            cum = np.cumsum(binned[name])[:-1].tolist()
+        else:
+            cum = [int(row[f"{i}\x1fc{j}"] or 0) for j in range(union.size)]
+        below = dict(zip(union.tolist(), cum, strict=True))
 
         def bins(cuts: np.ndarray, below: dict[float, int] = below, fin: int = fin) -> np.ndarray:
             cum = [0, *(below[c] for c in cuts.tolist()), fin]
