@@ -91,3 +91,26 @@ def test_monitor_errors_and_the_show_command(sqlite_url: str, tmp_path: Path) ->
         runner.invoke(app, ["monitor", "show", "m", "--db", sqlite_url, "-f", "json"]).output
     )
     assert data["batches"] == 2 and data["latest"]["drifted"] == ["volume"]
+
+
+def test_batches_are_checked_against_the_references_assertions(ledger_url: str) -> None:
+    from mlvet.monitoring import evaluate
+
+    monitor = Monitor("fails-quality", month(0, n=5_000), ledger=ledger_url)
+    assert monitor.config["schema"] is not None
+    monitor.observe(month(1), batch_key="2020-01")
+    bad = month(2)
+    bad.loc[:9, "volume"] = np.nan  # nulls the reference never had
+    bad.loc[10, "spread"] = 1e9  # far outside the reference's range
+    bad.loc[11, "tenor"] = "<script>alert(1)</script>"  # a category never seen
+    monitor.observe(bad, batch_key="2020-02")
+    quality = Monitor.open("fails-quality", ledger=ledger_url).quality()
+    assert set(quality.batch_key) == {"2020-02"}
+    assert set(zip(quality.code, quality.column, strict=True)) >= {
+        ("DC103", "volume"),
+        ("DC104", "spread"),
+        ("DC104", "tenor"),
+    }
+    opened = evaluate(monitor, ["quality_failures > 0"])
+    assert [a.detail["batches"] for a in opened] == [["2020-02"]]
+    assert open_ledger(ledger_url).verify().ok

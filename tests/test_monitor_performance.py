@@ -239,7 +239,7 @@ def test_regression_monitors_realize_mae_and_rmse(sqlite_url: str) -> None:
     err = batch.pred - batch.y
     assert perf.realized["mae"] == pytest.approx(err.abs().mean())
     assert perf.realized["rmse"] == pytest.approx(math.sqrt((err**2).mean()))
-    assert AlertRule.parse("realized_mae > 0.5").holds(None, monitor.performance())[0]
+    assert AlertRule.parse("realized_mae > 0.5").holds(None, monitor.metrics())[0]
 
 
 @pytest.mark.parametrize(

@@ -392,11 +392,12 @@ batch_metrics = Table(
     Column("id", Integer, primary_key=True),
     Column("batch_id", Integer, ForeignKey("prediction_batches.id"), nullable=False),
     Column("metric", String(64), nullable=False),
-    Column("kind", String(16), nullable=False),  # estimated | realized
+    Column("kind", String(16), nullable=False),  # estimated | realized | observed
     Column("value", Float, nullable=True),
     Column("lower", Float, nullable=True),
     Column("upper", Float, nullable=True),
     Column("n", BigInteger, nullable=False),
+    Column("detail_json", Text, nullable=True),
     *_audit_cols(),
     UniqueConstraint("batch_id", "metric", "kind"),
 )

@@ -60,6 +60,7 @@ PERFORMANCE_METRICS = {
     "realized_mae": ("mae", "realized"),
     "realized_rmse": ("rmse", "realized"),
     "domain_auc": ("domain_auc", "estimated"),
+    "quality_failures": ("quality_failures", "observed"),
 }
 _METRICS = "|".join(["psi", "drifted_share", *sorted(PERFORMANCE_METRICS, key=len, reverse=True)])
 _RULE = re.compile(
@@ -112,11 +113,11 @@ class AlertRule:
     def on_performance(self) -> bool:
         return self.metric in PERFORMANCE_METRICS
 
-    def holds(self, history: Any, performance: Any = None) -> tuple[bool, dict[str, Any]]:
+    def holds(self, history: Any, metrics: Any = None) -> tuple[bool, dict[str, Any]]:
         """Whether the rule holds on the last ``consecutive`` batches of a history frame
-        (a performance rule: of the batches that have the metric, from ``performance``)."""
+        (a metric rule: of the batches that have the metric, from ``Monitor.metrics()``)."""
         if self.on_performance:
-            return self._holds_performance(performance)
+            return self._holds_performance(metrics)
         keys = list(dict.fromkeys(history["batch_key"]))
         if len(keys) < self.consecutive:
             return False, {}
@@ -141,15 +142,15 @@ class AlertRule:
                 hits.append({"feature": feature, "values": values})
         return bool(hits), {"batches": last, "columns": hits}
 
-    def _holds_performance(self, performance: Any) -> tuple[bool, dict[str, Any]]:
+    def _holds_performance(self, metrics: Any) -> tuple[bool, dict[str, Any]]:
         metric, kind = PERFORMANCE_METRICS[self.metric]
-        if performance is None or performance.empty:
+        if metrics is None or metrics.empty:
             return False, {}
-        part = performance[(performance.metric == metric) & performance[kind].notna()]
+        part = metrics[(metrics.metric == metric) & (metrics.kind == kind) & metrics.value.notna()]
         if len(part) < self.consecutive:
             return False, {}
         last = part.tail(self.consecutive)
-        values = [float(v) for v in last[kind]]
+        values = [float(v) for v in last.value]
         test = _OPS[self.op]
         ok = all(test(v, self.value) for v in values)
         return ok, {"batches": last.batch_key.tolist(), "metric": self.metric, "values": values}
@@ -243,12 +244,12 @@ def evaluate(
             raise InputError(f"A notifier needs a notify(alert) method; got {n!r}.")
     monitor.keep_rules([r.text for r in parsed])
     history = monitor.history()
-    performance = monitor.performance() if any(r.on_performance for r in parsed) else None
+    metrics = monitor.metrics() if any(r.on_performance for r in parsed) else None
     opened: list[Alert] = []
     if history.empty:
         return opened
     for rule in parsed:
-        holds, detail = rule.holds(history, performance)
+        holds, detail = rule.holds(history, metrics)
         if not holds:
             continue
         with monitor._led.transaction() as tx:

@@ -80,6 +80,7 @@ class Monitor:
         threshold: float = 0.2,
         multivariate: bool = False,
         sample: int = 5_000,
+        assertions: bool = True,
         ledger: Any = None,
     ) -> None:
         from sqlalchemy import select
@@ -129,6 +130,8 @@ class Monitor:
         stored = profile_to_dict(profile)
         digest = hashlib.sha256(canonical_json(stored).encode()).hexdigest()
         perf = _reference_performance(reference, roles, task, float(decision_threshold))
+        if assertions:
+            perf["schema"] = _reference_schema(reference, list(profile.columns))
         kept: bytes | None = None
         if multivariate:
             kept = _reference_sample(reference, list(profile.columns), sample)
@@ -148,9 +151,14 @@ class Monitor:
         }
         if row is not None:
             existing = json.loads(row["config_json"])
-            # monitors recorded before a setting existed hold its default
+            # monitors recorded before a setting existed hold its default; one recorded
+            # before assertions existed keeps running without them
             defaults = {"decision_threshold": 0.5}
-            same = all(existing.get(k, defaults.get(k)) == config[k] for k in config)
+            same = all(
+                existing.get(k, defaults.get(k)) == config[k]
+                for k in config
+                if not (k == "schema" and k not in existing)
+            )
             if not same:
                 raise InputError(
                     f"A monitor named {name!r} exists with another reference or settings; open "
@@ -205,6 +213,7 @@ class Monitor:
         cal = config.get("calibrator")
         self.calibrator = None if cal is None else Calibrator.from_dict(cal)
         self._sample: Any = None  # the reference sample, read when first needed
+        self._schema: Any = None  # the reference's assertions, parsed when first needed
 
     @property
     def rules(self) -> list[str]:
@@ -254,6 +263,7 @@ class Monitor:
             if scores is not None and self.calibrator is not None
             else {}
         )
+        quality = self._quality(batch)
         domain = self._domain(batch, predictions)
         if domain is not None:
             report = dataclasses.replace(report, multivariate=domain)
@@ -293,9 +303,36 @@ class Monitor:
                 )
             for metric, mv in estimated.items():
                 _put_metric(tx, int(batch_id), metric, "estimated", mv)
+            if quality is not None:
+                failures = [
+                    {"code": f.code, "column": f.location.field, "message": f.message}
+                    for f in quality
+                ]
+                _put_metric(
+                    tx,
+                    int(batch_id),
+                    "quality_failures",
+                    "observed",
+                    MetricValue(float(len(failures)), None, None, current.n_rows),
+                    detail=failures,
+                )
             if keys is not None and scores is not None:
                 self._keep_rows(tx, int(batch_id), batch_key, keys, scores)
         return report
+
+    def _quality(self, batch: Any) -> list[Any] | None:
+        """The batch's failures against the reference's assertions (None when the monitor
+        has none, or the batch is a lazy engine's frame)."""
+        from mlvet.data import schema_from_json, validate
+
+        text = self.config.get("schema")
+        frame = _eager(batch)
+        if text is None or frame is None:
+            return None
+        if self._schema is None:
+            self._schema = schema_from_json(text)
+        watched = [c for c in self._schema.columns if c in frame.columns]
+        return validate(frame.select(watched).to_native(), self._schema, dataset=self.name)
 
     def _domain(self, batch: Any, predictions: Any) -> DomainDrift | None:
         """The domain classifier's verdict on this batch against the reference sample
@@ -558,7 +595,7 @@ class Monitor:
                         m.c.n,
                     )
                     .join(m, m.c.batch_id == b.c.id)
-                    .where(b.c.monitor_id == self.id)
+                    .where(b.c.monitor_id == self.id, m.c.kind != "observed")
                     .order_by(b.c.id, m.c.metric)
                 )
                 .mappings()
@@ -600,6 +637,49 @@ class Monitor:
             if rec["estimated"] is not None and rec["realized"] is not None:
                 rec["error"] = rec["estimated"] - rec["realized"]
         return pd.DataFrame(list(out.values()), columns=cols)
+
+    def metrics(self) -> Any:
+        """Every recorded batch metric, in batch order: batch_key, metric, kind
+        (``estimated``, ``realized`` or ``observed``), value, lower, upper, n. Alert rules
+        on performance and quality read this."""
+        import pandas as pd
+        from sqlalchemy import select
+
+        from mlvet.ledger import _schema as s
+
+        b, m = s.prediction_batches, s.batch_metrics
+        with self._led.connect() as conn:
+            rows = conn.execute(
+                select(b.c.batch_key, m.c.metric, m.c.kind, m.c.value, m.c.lower, m.c.upper, m.c.n)
+                .join(m, m.c.batch_id == b.c.id)
+                .where(b.c.monitor_id == self.id)
+                .order_by(b.c.id, m.c.metric, m.c.kind)
+            ).all()
+        cols = ["batch_key", "metric", "kind", "value", "lower", "upper", "n"]
+        return pd.DataFrame([tuple(r) for r in rows], columns=cols)
+
+    def quality(self) -> Any:
+        """Data-quality failures per batch against the reference's assertions: batch_key,
+        period_start, code (DC101–DC104), column, message. Batches with none have no row."""
+        import pandas as pd
+        from sqlalchemy import select
+
+        from mlvet.ledger import _schema as s
+
+        b, m = s.prediction_batches, s.batch_metrics
+        with self._led.connect() as conn:
+            rows = conn.execute(
+                select(b.c.batch_key, b.c.period_start, m.c.detail_json)
+                .join(m, m.c.batch_id == b.c.id)
+                .where(b.c.monitor_id == self.id, m.c.metric == "quality_failures")
+                .order_by(b.c.id)
+            ).all()
+        out = [
+            (key, start, f["code"], f["column"], f["message"])
+            for key, start, detail in rows
+            for f in json.loads(detail or "[]")
+        ]
+        return pd.DataFrame(out, columns=["batch_key", "period_start", "code", "column", "message"])
 
     def changes(self) -> dict[str, list[str]]:
         """Batches at which river's detectors signalled a change: ADWIN on the labelled
@@ -903,7 +983,15 @@ def _chunks(keys: list[str], size: int = 500) -> Iterator[list[str]]:
         yield keys[i : i + size]
 
 
-def _put_metric(tx: Any, batch_id: int, metric: str, kind: str, mv: MetricValue) -> None:
+def _put_metric(
+    tx: Any,
+    batch_id: int,
+    metric: str,
+    kind: str,
+    mv: MetricValue,
+    *,
+    detail: list[dict[str, Any]] | None = None,
+) -> None:
     from sqlalchemy import select
 
     from mlvet.ledger import _schema as s
@@ -916,6 +1004,7 @@ def _put_metric(tx: Any, batch_id: int, metric: str, kind: str, mv: MetricValue)
         "lower": _num(mv.lower),
         "upper": _num(mv.upper),
         "n": mv.n,
+        "detail_json": None if detail is None else canonical_json(detail),
     }
     pk = tx.conn.execute(
         select(s.batch_metrics.c.id).where(
@@ -1027,3 +1116,14 @@ def _reference_sample(reference: Any, columns: list[str], n: int) -> bytes:
     buf = io.BytesIO()
     pq.write_table(pa.Table.from_pandas(rows.reset_index(drop=True), preserve_index=False), buf)
     return buf.getvalue()
+
+
+def _reference_schema(reference: Any, columns: list[str]) -> str | None:
+    """The reference's inferred assertions (types, nulls, ranges, allowed categories) as
+    JSON; None for a lazy reference, whose rows are not in memory."""
+    from mlvet.data import infer_schema, schema_to_json
+
+    frame = _eager(reference)
+    if frame is None:
+        return None
+    return schema_to_json(infer_schema(frame.select(columns).to_native(), strict=False))

@@ -8,7 +8,8 @@ Create Date: 2026-11-27
 can be joined to it (outside the audit chain, like vault contents: the batch's event
 carries the SHA-256 of its rows, and every ``label`` call is an event with the SHA-256 of
 the labels). ``batch_metrics`` holds a batch's performance, estimated without labels and
-realized once they come. ``monitor_samples`` keeps the sample of a monitor's reference
+realized once they come, and its data-quality failures against the reference's
+assertions (kind ``observed``, the failures in ``detail_json``). ``monitor_samples`` keeps the sample of a monitor's reference
 that its domain classifier (multivariate drift) compares each batch with, as Parquet; the
 monitor's audited configuration carries its SHA-256.
 """
@@ -58,6 +59,7 @@ def upgrade() -> None:
         sa.Column("lower", sa.Float(), nullable=True),
         sa.Column("upper", sa.Float(), nullable=True),
         sa.Column("n", sa.BigInteger(), nullable=False),
+        sa.Column("detail_json", sa.Text(), nullable=True),
         sa.Column("created_at", sa.String(length=32), nullable=False),
         sa.Column("event_seq", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
