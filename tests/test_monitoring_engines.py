@@ -177,3 +177,71 @@ def test_cli_drift_reads_duckdb_tables_and_writes_html(tmp_path: Path) -> None:
     assert html.lower().startswith("<!doctype html>") and html.count("<img") == 5
     missing = runner.invoke(app, ["drift", f"{db}::nope", f"{db}::march"])
     assert missing.exit_code == 2 and "nope" in missing.output
+
+
+def test_integers_booleans_and_odd_names_profile_alike_in_every_engine() -> None:
+    rng = np.random.default_rng(5)
+    n = 20_000
+    ref = pd.DataFrame(
+        {
+            "small": rng.integers(0, 100, n).astype("int8"),
+            "big": rng.integers(40_000, 50_000, n).astype("int32"),  # squares overflow int32
+            "flag": rng.random(n) < 0.3,
+            "__k": rng.choice(["a", "b"], n),  # the names used inside the profile
+            "__col": rng.normal(size=n),
+        }
+    )
+    cur = ref.sample(frac=0.5, random_state=1).reset_index(drop=True)
+    base_ref = profile_reference(ref)
+    assert {c: p.kind for c, p in base_ref.columns.items()} == {
+        "small": "numeric",
+        "big": "numeric",
+        "flag": "numeric",
+        "__k": "categorical",
+        "__col": "numeric",
+    }
+    con = duckdb.connect()
+    con.register("ref_df", ref)
+    con.register("cur_df", cur)
+    for lazy_ref, lazy_cur in (
+        (con.sql("select * from ref_df"), con.sql("select * from cur_df")),
+        (pl.from_pandas(ref).lazy(), pl.from_pandas(cur).lazy()),
+    ):
+        same_counts(profile_reference(lazy_ref), base_ref)
+        same_counts(profile_against(lazy_cur, base_ref), profile_against(cur, base_ref))
+    assert base_ref.columns["big"].std == pytest.approx(ref.big.std(), rel=1e-6)
+
+
+def test_time_columns_are_left_out_or_refused_and_names_must_be_text() -> None:
+    frame_ = pd.DataFrame({"day": pd.date_range("2020-01-01", periods=50), "x": np.arange(50.0)})
+    assert list(profile_reference(frame_).columns) == ["x"]  # every column: times left out
+    with pytest.raises(InputError, match="dates or times"):
+        profile_reference(frame_, features=["day", "x"])
+    with pytest.raises(InputError, match="dates or times"):
+        profile_reference(pl.from_pandas(frame_).lazy(), features=["day"])
+    with pytest.raises(InputError, match="column names must be text"):
+        drift(pd.DataFrame(np.zeros((50, 2))), pd.DataFrame(np.zeros((50, 2))))
+
+
+def test_values_near_the_float_limits_give_no_warning() -> None:
+    half = np.linspace(0.0, 1e308, 500)
+    ref = pd.DataFrame({"x": np.r_[-half, half, 1e200]})
+    report = drift(ref, ref)  # warnings are errors in the test run
+    assert report.drifted == []
+
+
+def test_checking_a_batch_shows_no_pyspark_warning_to_users(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import pandas as pd\n"
+        "from mlvet.monitoring import Monitor\n"
+        "ref = pd.DataFrame({'x': range(100), 't': ['a', 'b'] * 50})\n"
+        f"m = Monitor('m', ref, ledger='sqlite:///{tmp_path / 'l.db'}')\n"
+        "m.observe(ref, batch_key='b')\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-W", "error::FutureWarning", "-c", code], capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr[-2000:]

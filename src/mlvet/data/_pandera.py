@@ -13,6 +13,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings(
         "ignore", message="PySpark does not yet fully support", category=FutureWarning
     )
+    import pandera.backends.pandas.builtin_checks  # noqa: F401 - loaded at first validation
     import pandera.pandas as pdv
     from pandera.errors import SchemaErrors
 

@@ -159,12 +159,15 @@ def infer_schema(
             if lo is not None and lo == lo and hi == hi:  # x == x: not NaN
                 if lo >= 0:
                     checks.append(pdv.Check.ge(0))
-                span = float(hi - lo)
+                span = float(hi) - float(lo)
                 if outlier_factor is not None and span > 0:
-                    # generous bounds: a new maximum passes, an absurd value does not
-                    if lo < 0:
-                        checks.append(pdv.Check.ge(_round(lo - outlier_factor * span)))
-                    checks.append(pdv.Check.le(_round(hi + outlier_factor * span)))
+                    # generous bounds: a new maximum passes, an absurd value does not (no
+                    # bound where it would pass the float range)
+                    low, high = lo - outlier_factor * span, hi + outlier_factor * span
+                    if lo < 0 and math.isfinite(low):
+                        checks.append(pdv.Check.ge(_round(low)))
+                    if math.isfinite(high):
+                        checks.append(pdv.Check.le(_round(high)))
         elif tag == "string":
             distinct = pc.unique(arr.drop_null())
             values = sorted(v for v in distinct.to_pylist() if v is not None)

@@ -125,7 +125,43 @@ def _as_frame(data: Any, who: str) -> Any:
         raise InputError(f"{who}: the frame has no rows.")
     if not isinstance(frame, nw.DataFrame | nw.LazyFrame):
         raise InputError(f"{who}: expected a data frame; got a {type(data).__name__} series.")
+    names = frame.collect_schema().names() if isinstance(frame, nw.LazyFrame) else frame.columns
+    odd = [n for n in names if not isinstance(n, str)]
+    if odd:
+        raise InputError(
+            f"{who}: column names must be text; got {odd[:3]} "
+            "(name them, e.g. frame.columns = [f'x{i}' for i in range(frame.shape[1])])."
+        )
     return frame
+
+
+def _fresh(base: str, taken: Any) -> str:
+    """A column name starting with ``base`` that is not in ``taken``."""
+    name = base
+    while name in taken:
+        name += "_"
+    return name
+
+
+def _kinds(frame: Any, names: list[str], *, skip_time: bool) -> dict[str, str]:
+    """Each column's kind from its type: numbers and booleans are numeric, text and
+    categories categorical. A date or time column is refused when named, and left out
+    when every column is watched: each batch's times are new by construction."""
+    import narwhals as nw
+
+    schema = frame.collect_schema() if _lazy(frame) else frame.schema
+    kinds = {}
+    for n in names:
+        dtype = schema[n]
+        if dtype.is_temporal():
+            if skip_time:
+                continue
+            raise InputError(
+                f"Column {n!r} holds dates or times: every batch's are new, so their drift "
+                "means nothing. Leave it out of features (a Monitor takes it as timestamp=)."
+            )
+        kinds[n] = "numeric" if dtype.is_numeric() or dtype == nw.Boolean else "categorical"
+    return kinds
 
 
 def _lazy(frame: Any) -> bool:
@@ -140,9 +176,11 @@ def _columns(frame: Any) -> list[str]:
 
 # --- profiles computed in the caller's engine ------------------------------------------------
 def _finite(name: str) -> Any:
+    """The column as floats (as the eager path reads it: booleans 0/1, no integer
+    overflow in sums of squares), with non-finite values as nulls."""
     import narwhals as nw
 
-    x = nw.col(name)
+    x = nw.col(name).cast(nw.Float64)
     return nw.when(x.is_finite()).then(x)
 
 
@@ -150,11 +188,6 @@ def _count(expr: Any) -> Any:
     import narwhals as nw
 
     return expr.cast(nw.Int64).sum()
-
-
-def _lazy_kinds(frame: Any, names: list[str]) -> dict[str, str]:
-    schema = frame.collect_schema()
-    return {n: "numeric" if schema[n].is_numeric() else "categorical" for n in names}
 
 
 def _clean(frame: Any, kinds: dict[str, str]) -> Any:
@@ -248,19 +281,22 @@ def _bin_counts(frame: Any, templates: dict[str, ColumnProfile]) -> dict[str, np
             else nw.lit(0, nw.Int64)
         )
         exprs.append(nw.when(x.is_null()).then(nw.lit(-1, nw.Int64)).otherwise(index).alias(n))
+    vcol = _fresh("__col", unions)
+    vbin = _fresh("__bin", unions)
+    vk = _fresh("__k", {vcol, vbin})
     table = (
         frame.select(*exprs)
-        .unpivot(on=list(unions), variable_name="__col", value_name="__bin")
-        .group_by("__col", "__bin")
-        .agg(nw.len().alias("__k"))
+        .unpivot(on=list(unions), variable_name=vcol, value_name=vbin)
+        .group_by(vcol, vbin)
+        .agg(nw.len().alias(vk))
         .collect(backend="pyarrow")
         .to_native()
     )
     out = {n: np.zeros(cuts.size + 1, dtype=np.int64) for n, cuts in unions.items()}
     for col, b, k in zip(
-        table.column("__col").to_pylist(),
-        table.column("__bin").to_pylist(),
-        table.column("__k").to_pylist(),
+        table.column(vcol).to_pylist(),
+        table.column(vbin).to_pylist(),
+        table.column(vk).to_pylist(),
         strict=True,
     ):
         if b is not None and b >= 0:
@@ -301,16 +337,17 @@ def _lazy_profile(frame: Any, templates: dict[str, ColumnProfile]) -> Profile:
     cols = {}
     for i, (name, t) in enumerate(templates.items()):
         if t.kind != "numeric":
+            kk = _fresh("__k", {name})
             counts = (
                 frame.select(name)
                 .group_by(name)
-                .agg(nw.len().alias("__k"))
+                .agg(nw.len().alias(kk))
                 .collect(backend="pyarrow")
                 .to_native()
             )
             cats: dict[str, int] = {}
             for key, k in zip(
-                counts.column(name).to_pylist(), counts.column("__k").to_pylist(), strict=True
+                counts.column(name).to_pylist(), counts.column(kk).to_pylist(), strict=True
             ):
                 if key is not None:
                     cats[str(key)] = int(k)
@@ -369,20 +406,24 @@ def _counts(values: np.ndarray, cuts: np.ndarray) -> np.ndarray:
 
 def _cuts(values: np.ndarray, bins: int) -> np.ndarray:
     """Interior cut points at the reference's quantiles (linear interpolation, as numpy's
-    default; ties merged), read off the sorted values."""
+    default, to the last bit or so; ties merged), read off the sorted values."""
     if values.size == 0:
         return np.empty(0)
     pos = np.linspace(0, 1, bins + 1)[1:-1] * (values.size - 1)
     lo = pos.astype(np.int64)
     hi = np.minimum(lo + 1, values.size - 1)
-    return np.unique(values[lo] + (pos - lo) * (values[hi] - values[lo]))
+    frac = pos - lo
+    # lo + frac * (hi - lo) overflows when the values span more than the float range
+    with np.errstate(over="ignore", invalid="ignore"):
+        cuts = values[lo] + frac * (values[hi] - values[lo])
+    cuts = np.where(np.isfinite(cuts), cuts, values[lo] * (1 - frac) + values[hi] * frac)
+    return np.unique(cuts)
 
 
 def profile_reference(
     data: Any, *, features: list[str] | None = None, n_bins: int = 10, fine_bins: int = 100
 ) -> Profile:
     """The reference profile: bins at the reference's quantiles, and their counts."""
-    import narwhals as nw
 
     frame = _as_frame(data, "reference")
     columns = _columns(frame)
@@ -390,12 +431,15 @@ def profile_reference(
     missing = [c for c in names if c not in columns]
     if missing:
         raise InputError(f"Columns {missing} are not in the reference; it has {columns}.")
+    kinds = _kinds(frame, names, skip_time=features is None)
+    names = list(kinds)
+    if not names:
+        raise InputError("The reference has no column to watch (only dates or times).")
     if isinstance(n_bins, bool) or not isinstance(n_bins, int) or n_bins < 2:
         raise InputError(f"n_bins must be an int >= 2; got {n_bins!r}.")
     if isinstance(fine_bins, bool) or not isinstance(fine_bins, int) or fine_bins < n_bins:
         raise InputError(f"fine_bins must be an int >= n_bins; got {fine_bins!r}.")
     if _lazy(frame):
-        kinds = _lazy_kinds(frame, names)
         cuts = _lazy_cuts(frame, kinds, n_bins, fine_bins)
         templates = {
             n: ColumnProfile(n, "numeric", coarse_cuts=cuts[n][0], fine_cuts=cuts[n][1])
@@ -406,8 +450,7 @@ def profile_reference(
         return _lazy_profile(frame, templates)
     cols = {}
     for name in names:
-        dtype = frame.schema[name]
-        if not (dtype.is_numeric() or dtype == nw.Boolean):
+        if kinds[name] == "categorical":
             cols[name] = _profile_from(frame, name, ColumnProfile(name, "categorical"))
             continue
         values = _column(frame, name)
@@ -427,8 +470,9 @@ def _profile_from(frame: Any, name: str, template: ColumnProfile) -> ColumnProfi
     if template.kind == "categorical" and isinstance(frame, nw.DataFrame):
         series = frame.get_column(name)
         if series.dtype in (nw.String, nw.Categorical, nw.Enum):
-            counts = series.drop_nulls().cast(nw.String).value_counts(sort=False, name="__k")
-            keys, ks = counts.get_column(name).to_list(), counts.get_column("__k").to_list()
+            k = _fresh("__k", {name})
+            counts = series.drop_nulls().cast(nw.String).value_counts(sort=False, name=k)
+            keys, ks = counts.get_column(name).to_list(), counts.get_column(k).to_list()
             return ColumnProfile(
                 name,
                 "categorical",
@@ -478,8 +522,7 @@ def _numeric_profile(
         {},
         float(finite[0]) if finite.size else np.inf,
         float(finite[-1]) if finite.size else -np.inf,
-        float(finite.sum()),
-        float(np.square(finite).sum()),
+        *_sums(finite),
     )
 
 
@@ -493,8 +536,8 @@ def profile_against(data: Any, reference: Profile) -> Profile:
             f"Columns {missing} of the reference are missing from this batch (a schema change); "
             f"it has {columns}."
         )
+    kinds = _kinds(frame, list(reference.columns), skip_time=False)
     if _lazy(frame):
-        kinds = _lazy_kinds(frame, list(reference.columns))
         changed = [
             n for n, t in reference.columns.items() if t.kind == "numeric" and kinds[n] != "numeric"
         ]
@@ -554,3 +597,10 @@ def profile_from_dict(data: dict[str, Any]) -> Profile:
             float(c["total_sq"]),
         )
     return Profile(cols, int(data["n_rows"]))
+
+
+def _sums(values: np.ndarray) -> tuple[float, float]:
+    """The sum and the sum of squares; infinite or NaN (not a warning) beyond the float
+    range."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(values.sum()), float(np.square(values).sum())
