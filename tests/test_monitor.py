@@ -114,3 +114,45 @@ def test_batches_are_checked_against_the_references_assertions(ledger_url: str) 
     opened = evaluate(monitor, ["quality_failures > 0"])
     assert [a.detail["batches"] for a in opened] == [["2020-02"]]
     assert open_ledger(ledger_url).verify().ok
+
+
+def test_a_monitor_recorded_by_an_earlier_version_reopens(ledger_url: str) -> None:
+    reference = month(0, n=5_000)
+    monitor = Monitor("legacy", reference, ledger=ledger_url)
+    led = open_ledger(ledger_url)
+    with led.connect() as conn:
+        row = conn.execute(select(s.monitors).where(s.monitors.c.id == monitor.id)).mappings().one()
+    config = json.loads(row["config_json"])
+    profile = json.loads(row["profile_json"])
+    # as an earlier version wrote it: no assertions, no column order, cut points a bit off,
+    # the digest of that profile
+    for key in ("schema", "decision_threshold"):
+        config.pop(key)
+    config["reference_sha256"] = "0" * 64
+    profile.pop("order")
+    profile["columns"]["volume"]["fine_cuts"][3] *= 1 + 1e-15
+    with led.transaction() as tx:
+        tx.update(
+            s.monitors,
+            monitor.id,
+            {"config_json": json.dumps(config), "profile_json": json.dumps(profile)},
+        )
+    again = Monitor("legacy", reference, ledger=ledger_url)
+    assert again.id == monitor.id and again.config.get("schema") is None
+    with pytest.raises(InputError, match="another reference or settings"):
+        Monitor("legacy", month(1, n=5_000), ledger=ledger_url)
+    with pytest.raises(InputError, match="another reference or settings"):
+        Monitor("legacy", reference, threshold=0.3, ledger=ledger_url)
+
+
+def test_processes_creating_one_monitor_at_once_all_get_it(ledger_url: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    reference = month(0, n=3_000)
+
+    def make(_: int) -> int:
+        return Monitor("raced", reference, ledger=ledger_url).id
+
+    with ThreadPoolExecutor(4) as pool:
+        ids = list(pool.map(make, range(4)))
+    assert len(set(ids)) == 1

@@ -128,7 +128,7 @@ class Monitor:
                 watched.append(prediction)
         profile = profile_reference(reference, features=watched)
         stored = profile_to_dict(profile)
-        digest = hashlib.sha256(canonical_json(stored).encode()).hexdigest()
+        digest = _profile_digest(stored)
         perf = _reference_performance(reference, roles, task, float(decision_threshold))
         if assertions:
             perf["schema"] = _reference_schema(reference, list(profile.columns))
@@ -149,42 +149,42 @@ class Monitor:
             "decision_threshold": float(decision_threshold),
             **perf,
         }
+        if row is None:
+            with self._led.transaction() as tx:
+                # another process may have created it since: write transactions are
+                # serialised, so this sees it
+                row = (
+                    tx.conn.execute(select(s.monitors).where(s.monitors.c.name == name))
+                    .mappings()
+                    .first()
+                )
+                if row is None:
+                    self.id = int(
+                        tx.insert(
+                            s.monitors,
+                            {
+                                "name": name,
+                                "model_version_id": _production_version(tx.conn, model),
+                                "reference_version_id": None,
+                                "config_json": canonical_json(config),
+                                "profile_json": canonical_json(stored),
+                            },
+                        )
+                    )
+                    if kept is not None:
+                        tx.conn.execute(
+                            s.monitor_samples.insert().values(
+                                monitor_id=self.id, payload=kept, created_at=now_iso()
+                            )
+                        )
         if row is not None:
-            existing = json.loads(row["config_json"])
-            # monitors recorded before a setting existed hold its default; one recorded
-            # before assertions existed keeps running without them
-            defaults = {"decision_threshold": 0.5}
-            same = all(
-                existing.get(k, defaults.get(k)) == config[k]
-                for k in config
-                if not (k == "schema" and k not in existing)
-            )
-            if not same:
+            if not _same_monitor(row, config, profile):
                 raise InputError(
                     f"A monitor named {name!r} exists with another reference or settings; open "
                     f"it with Monitor({name!r}) or choose another name."
                 )
             self._load(row)
             return
-        with self._led.transaction() as tx:
-            self.id = int(
-                tx.insert(
-                    s.monitors,
-                    {
-                        "name": name,
-                        "model_version_id": _production_version(tx.conn, model),
-                        "reference_version_id": None,
-                        "config_json": canonical_json(config),
-                        "profile_json": canonical_json(stored),
-                    },
-                )
-            )
-            if kept is not None:
-                tx.conn.execute(
-                    s.monitor_samples.insert().values(
-                        monitor_id=self.id, payload=kept, created_at=now_iso()
-                    )
-                )
         self._configure(profile, config)
 
     @classmethod
@@ -1127,3 +1127,61 @@ def _reference_schema(reference: Any, columns: list[str]) -> str | None:
     if frame is None:
         return None
     return schema_to_json(infer_schema(frame.select(columns).to_native(), strict=False))
+
+
+def _profile_digest(stored: dict[str, Any]) -> str:
+    """The SHA-256 of a reference profile's content (its column order aside)."""
+    body = {k: v for k, v in stored.items() if k != "order"}
+    return hashlib.sha256(canonical_json(body).encode()).hexdigest()
+
+
+#: what a user chooses; the rest of a monitor's configuration is derived from the reference
+#: (calibrator, assertions, sample bytes) and may differ by a last bit across library versions
+_SETTINGS = (
+    "threshold",
+    "features",
+    "prediction",
+    "target",
+    "id",
+    "timestamp",
+    "model",
+    "decision_threshold",
+)
+
+
+def _same_monitor(row: Any, config: dict[str, Any], profile: Profile) -> bool:
+    """Whether a recorded monitor has these settings and this reference (its profile equal
+    up to floating-point rounding of the cut points)."""
+    existing = json.loads(row["config_json"])
+    defaults = {"decision_threshold": 0.5}  # monitors recorded before it existed
+    if any(existing.get(k, defaults.get(k)) != config.get(k) for k in _SETTINGS):
+        return False
+    if config.get("task") is not None and existing.get("task") != config["task"]:
+        return False
+    mine, theirs = config.get("multivariate"), existing.get("multivariate")
+    if (mine is None) != (theirs is None) or (mine and mine["sample"] != theirs["sample"]):
+        return False
+    if "schema" in existing and (existing["schema"] is None) != (config.get("schema") is None):
+        return False  # assertions switched on or off (a monitor from before them keeps none)
+    if existing.get("reference_sha256") == config["reference_sha256"]:
+        return True
+    return _same_profile(profile_from_dict(json.loads(row["profile_json"])), profile)
+
+
+def _same_profile(a: Profile, b: Profile) -> bool:
+    if a.n_rows != b.n_rows or set(a.columns) != set(b.columns):
+        return False
+    for name, x in a.columns.items():
+        y = b.columns[name]
+        if (x.kind, x.n, x.nulls, x.categories) != (y.kind, y.n, y.nulls, y.categories):
+            return False
+        if x.coarse_cuts.shape != y.coarse_cuts.shape or x.fine_cuts.shape != y.fine_cuts.shape:
+            return False
+        if not (
+            np.allclose(x.coarse_cuts, y.coarse_cuts, rtol=1e-12, atol=0)
+            and np.allclose(x.fine_cuts, y.fine_cuts, rtol=1e-12, atol=0)
+            and np.array_equal(x.coarse, y.coarse)
+            and np.array_equal(x.fine, y.fine)
+        ):
+            return False
+    return True
