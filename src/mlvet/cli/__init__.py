@@ -1021,13 +1021,19 @@ def monitor_run_cmd(
     if fmt == "json":
         typer.echo(json.dumps(summaries, indent=2))
         return
-    table = Table("monitor", "batch files", "new", "drifted", "alerts opened", title="monitor run")
+    table = Table(
+        "monitor", "batch files", "new", "drifted", "labels", "alerts opened", title="monitor run"
+    )
     for m in summaries:
+        labels = f"{m['labels_joined']:,}" + (
+            f" ({m['labels_unknown']:,} unknown ids)" if m["labels_unknown"] else ""
+        )
         table.add_row(
             escape(m["monitor"]),
             str(m["files"]),
             str(len(m["new_batches"])),
             escape(", ".join(m["drifted"]) or "-"),
+            labels,
             escape("; ".join(m["alerts_opened"]) or "-"),
         )
     console.print(table)

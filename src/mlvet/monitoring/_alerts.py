@@ -242,6 +242,12 @@ def evaluate(
     for n in notifiers:
         if not hasattr(n, "notify"):
             raise InputError(f"A notifier needs a notify(alert) method; got {n!r}.")
+    for rule in parsed:
+        why = monitor.cannot_measure(rule.metric)
+        if why is not None:
+            raise InputError(
+                f"The rule {rule.text!r} can never hold on monitor {monitor.name!r}: {why}."
+            )
     monitor.keep_rules([r.text for r in parsed])
     history = monitor.history()
     metrics = monitor.metrics() if any(r.on_performance for r in parsed) else None

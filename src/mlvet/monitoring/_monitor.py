@@ -28,7 +28,12 @@ from mlvet._checks import check_name, check_number
 from mlvet._json import canonical_json
 from mlvet.exceptions import InputError, NotFoundError
 from mlvet.monitoring._drift import DriftReport, compare_profiles
-from mlvet.monitoring._multivariate import DOMAIN_THRESHOLD, DomainDrift, domain_classifier
+from mlvet.monitoring._multivariate import (
+    DOMAIN_THRESHOLD,
+    MIN_DOMAIN_ROWS,
+    DomainDrift,
+    domain_classifier,
+)
 from mlvet.monitoring._performance import (
     Calibrator,
     MetricValue,
@@ -115,8 +120,8 @@ class Monitor:
                     f"The {role} column {col!r} is not in the reference; it has {columns}."
                 )
         skip = {c for c in (roles["target"], roles["id"], roles["timestamp"]) if c is not None}
-        if features is None:
-            watched = [c for c in columns if c not in skip]
+        if features is None:  # every column but the roles' and times (never comparable)
+            watched = [c for c in columns if c not in skip and c not in _time_columns(reference)]
         else:
             watched = list(features)
             clash = sorted(skip & set(watched))
@@ -220,6 +225,24 @@ class Monitor:
         """The alert rules last evaluated on this monitor (kept in the ledger)."""
         return list(self.config.get("rules", []))
 
+    def cannot_measure(self, metric: str) -> str | None:
+        """Why this monitor cannot measure a rule's metric (None when it can)."""
+        if metric in ("psi", "drifted_share"):
+            return None
+        if metric.startswith("estimated_") and self.calibrator is None:
+            return "it estimates nothing: create it with prediction= and target= (a classifier)"
+        if metric.startswith("realized_"):
+            if self.id_column is None or self.prediction is None:
+                return "it keeps no rows to label: create it with prediction= and id="
+            wants = "regression" if metric in ("realized_mae", "realized_rmse") else "binary"
+            if self.task != wants:
+                return f"{metric} is for a {wants} model; this monitor's task is {self.task}"
+        if metric == "domain_auc" and self.config.get("multivariate") is None:
+            return "it keeps no reference sample: create it with multivariate=True"
+        if metric == "quality_failures" and self.config.get("schema") is None:
+            return "it has no assertions (a lazy reference, or assertions=False)"
+        return None
+
     def keep_rules(self, rules: list[str]) -> None:
         """Record the alert rules watching this monitor (AN202 looks for them)."""
         from mlvet.ledger import _schema as s
@@ -256,7 +279,7 @@ class Monitor:
             return self._recorded(int(seen))
         current, scores, keys, start = self._profile_batch(batch, predictions)
         if period_start is not None:
-            start = str(period_start)
+            start = _period_text(period_start)
         report = compare_profiles(self.reference, current, threshold=self.threshold)
         estimated = (
             estimated_metrics(scores, self.calibrator(scores), self.decision_threshold)
@@ -339,8 +362,8 @@ class Monitor:
         (None when the monitor has no sample, or the batch is a lazy engine's frame)."""
         spec = self.config.get("multivariate")
         frame = _eager(batch)
-        if spec is None or frame is None:
-            return None
+        if spec is None or frame is None or len(frame) < MIN_DOMAIN_ROWS:
+            return None  # a batch too small to learn from gets the column checks only
         if self._sample is None:
             self._sample = self._read_sample(spec["sha256"])
         rows = frame.to_pandas()
@@ -378,9 +401,27 @@ class Monitor:
         self, batch: Any, predictions: Any
     ) -> tuple[Profile, np.ndarray | None, list[str] | None, str | None]:
         """The batch's profile, its scores and row keys (when kept), and its period start."""
+        import narwhals as nw
         import pandas as pd
 
         frame = _eager(batch)
+        if frame is None:
+            # a lazy engine's batch is profiled where it lives; the few columns kept per row
+            # (id, score, time) are all that is brought back, and only when they are needed
+            needed = [
+                c
+                for c in (self.prediction, self.id_column, self.timestamp)
+                if c is not None and (self.calibrator is not None or self.id_column is not None)
+            ]
+            if predictions is not None:
+                raise InputError(
+                    "predictions= needs the batch's rows in memory; give the scores as a "
+                    f"column ({self.prediction!r}) of a lazy batch instead."
+                )
+            if needed and self.prediction is not None:
+                lazy = nw.from_native(batch)
+                have = lazy.collect_schema().names()
+                frame = lazy.select([c for c in needed if c in have]).collect(backend="pyarrow")
         scores: np.ndarray | None = None
         if predictions is not None:
             if self.prediction is None:
@@ -426,8 +467,7 @@ class Monitor:
                 )
             keys = _row_keys(_values(frame, self.id_column), self.id_column)
         if self.timestamp is not None and frame is not None and self.timestamp in frame.columns:
-            stamps = _values(frame, self.timestamp)
-            start = str(min(stamps)) if len(stamps) else None
+            start = _period_start(_values(frame, self.timestamp), self.timestamp)
         return current, scores, keys, start
 
     def _keep_rows(
@@ -493,7 +533,9 @@ class Monitor:
             raise InputError(f"unknown is 'error' or 'ignore'; got {unknown!r}.")
         keys = _row_keys(np.asarray(ids, dtype=object).ravel(), "ids")
         labels = (
-            binary_labels(y, "y") if self.task == "binary" else scores_array(y, "y", unit=False)
+            binary_labels(y, "y")
+            if self.task == "binary"
+            else scores_array(y, "y", unit=False, missing="give only the labels that came")
         )
         if len(labels) != len(keys):
             raise InputError(f"ids has {len(keys)} values but y has {len(labels)}.")
@@ -963,10 +1005,11 @@ def _values(frame: Any, name: str) -> np.ndarray:
 
 def _row_keys(values: Any, what: str) -> list[str]:
     keys = []
-    for v in np.asarray(values, dtype=object).tolist():
+    for v in np.asarray(values, dtype=object).ravel().tolist():
         if v is None or (isinstance(v, float) and not math.isfinite(v)):
             raise InputError(f"{what} holds a missing id; every monitored row needs an id.")
-        keys.append(str(v))
+        # 7 and 7.0 are one id (a column read as floats from a file with gaps)
+        keys.append(str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
     if len(set(keys)) != len(keys):
         dup = sorted({k for k in keys if keys.count(k) > 1})[:3] if len(keys) < 10_000 else []
         raise InputError(f"{what} holds duplicate ids {dup}; ids must be unique.")
@@ -1185,3 +1228,46 @@ def _same_profile(a: Profile, b: Profile) -> bool:
         ):
             return False
     return True
+
+
+def _period_text(value: Any) -> str:
+    """A period start as given (a date, a datetime or text), as text the ledger keeps."""
+    import pandas as pd
+
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, pd.Timestamp | np.datetime64) or hasattr(value, "isoformat"):
+        text = _iso(pd.Timestamp(value))
+    else:
+        raise InputError(f"period_start is a date, a datetime or text; got {value!r}.")
+    if not text or len(text) > 32:
+        raise InputError(f"period_start must be 1 to 32 characters; got {text!r}.")
+    return text
+
+
+def _iso(ts: Any) -> str:
+    """UTC ISO-8601 text to the microsecond (naive times are taken as UTC)."""
+    ts = ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
+    return str(ts.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+
+
+def _period_start(values: np.ndarray, column: str) -> str | None:
+    """The earliest time in a batch's time column, as UTC ISO text (None if it has none)."""
+    import pandas as pd
+
+    try:
+        stamps = pd.to_datetime(pd.Series(values), utc=True, errors="raise")
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise InputError(
+            f"The timestamp column {column!r} holds values that are not times: {exc}"
+        ) from exc
+    stamps = stamps.dropna()
+    return None if stamps.empty else _iso(stamps.min())
+
+
+def _time_columns(data: Any) -> set[str]:
+    import narwhals as nw
+
+    frame = nw.from_native(data)
+    schema = frame.collect_schema() if isinstance(frame, nw.LazyFrame) else frame.schema
+    return {str(n) for n, dtype in schema.items() if dtype.is_temporal()}

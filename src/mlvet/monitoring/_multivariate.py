@@ -19,10 +19,12 @@ import numpy as np
 from mlvet._checks import check_number
 from mlvet.exceptions import InputError
 
-__all__ = ["DOMAIN_THRESHOLD", "DomainDrift", "domain_classifier"]
+__all__ = ["DOMAIN_THRESHOLD", "MIN_DOMAIN_ROWS", "DomainDrift", "domain_classifier"]
 
 #: The domain classifier's AUC at which a batch has drifted (with its interval above 0.5).
 DOMAIN_THRESHOLD = 0.55
+#: The fewest rows a side needs for the domain classifier.
+MIN_DOMAIN_ROWS = 20
 
 
 @dataclass(frozen=True)
@@ -72,8 +74,10 @@ def _sample(data: Any, features: list[str], n: int, seed: int, who: str) -> Any:
     missing = [c for c in features if c not in frame.columns]
     if missing:
         raise InputError(f"{who}: columns {missing} are missing; it has {list(frame.columns)}.")
-    if len(frame) < 20:
-        raise InputError(f"{who}: {len(frame)} rows; the domain classifier needs at least 20.")
+    if len(frame) < MIN_DOMAIN_ROWS:
+        raise InputError(
+            f"{who}: {len(frame)} rows; the domain classifier needs at least {MIN_DOMAIN_ROWS}."
+        )
     pdf = frame.select(features).to_pandas()
     if len(pdf) > n:
         pdf = pdf.sample(n=n, random_state=seed)
@@ -118,8 +122,12 @@ def domain_classifier(
     categorical = []
     for col in both.columns:
         if both[col].dtype.kind not in "biuf":
-            codes, _ = pd.factorize(both[col].astype("string"), use_na_sentinel=True)
-            both[col] = np.where(codes < 0, np.nan, codes)
+            text = both[col].astype("string")
+            # the booster takes at most 255 categories: the 254 most common keep their own
+            # code, the rest share one
+            top = {v: i for i, v in enumerate(text.value_counts().index[:254])}
+            codes = np.array([top.get(v, 254) for v in text.fillna("").tolist()], dtype=float)
+            both[col] = np.where(text.isna().to_numpy(), np.nan, codes)
             categorical.append(col)
         else:
             both[col] = both[col].astype(float).replace([np.inf, -np.inf], np.nan)

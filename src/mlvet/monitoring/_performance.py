@@ -88,6 +88,8 @@ class Calibrator:
 def binary_labels(values: Any, what: str) -> np.ndarray:
     """Labels as a float array of 0s and 1s, or a clear refusal."""
     y = np.asarray(values)
+    if y.ndim != 1:
+        raise InputError(f"{what} must be one label per row (1-D); got shape {y.shape}.")
     if y.dtype.kind == "b":
         return y.astype(float)
     if y.dtype.kind not in "iuf":
@@ -102,8 +104,11 @@ def binary_labels(values: Any, what: str) -> np.ndarray:
     return y
 
 
-def scores_array(values: Any, what: str, *, unit: bool) -> np.ndarray:
-    """Finite float scores (in [0, 1] when ``unit``), or a clear refusal."""
+def scores_array(
+    values: Any, what: str, *, unit: bool, missing: str = "a monitored model must score every row"
+) -> np.ndarray:
+    """Finite float scores (in [0, 1] when ``unit``), or a clear refusal (``missing`` says
+    why a NaN is not allowed)."""
     try:
         s = np.asarray(values, dtype=float)
     except (TypeError, ValueError) as exc:
@@ -114,7 +119,7 @@ def scores_array(values: Any, what: str, *, unit: bool) -> np.ndarray:
     if bad.any():
         raise InputError(
             f"{what} holds {int(bad.sum())} NaN or infinite value(s), the first at position "
-            f"{int(np.argmax(bad))}; a monitored model must score every row."
+            f"{int(np.argmax(bad))}; {missing}."
         )
     if unit and s.size and (s.min() < 0 or s.max() > 1):
         raise InputError(

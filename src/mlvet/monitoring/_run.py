@@ -234,8 +234,21 @@ def run_config(
                 f"Monitor {m['name']!r}: its rules name column(s) {unwatched} it does not "
                 f"watch; it watches {monitor.features}."
             )
+        for rule in m["rules"]:
+            why = monitor.cannot_measure(rule.metric)
+            if why is not None:
+                raise InputError(
+                    f"Monitor {m['name']!r}: the rule {rule.text!r} can never hold: {why}."
+                )
         seen = set(monitor.history().batch_key)
         files = sorted(Path(p) for p in glob.glob(m["batches"]))
+        stems = [f.stem for f in files]
+        twice = sorted({k for k in stems if stems.count(k) > 1})
+        if twice:  # the stem is the batch key: two files would be one batch
+            raise InputError(
+                f"Monitor {m['name']!r}: batch files share the name(s) {twice} (the batch key); "
+                "rename them."
+            )
         plans.append((m, monitor, [f for f in files if f.stem not in seen], len(files)))
     total = sum(len(todo) for _, _, todo, _ in plans)
     summaries = []
@@ -255,7 +268,7 @@ def run_config(
                     drifted.append(f.stem)
                 opened += [a.rule for a in evaluate(monitor, m["rules"], notifiers=m["notify"])]
                 bar.advance(task)
-            labelled = _join_labels(monitor, m["labels"])  # labels come with or without batches
+            labelled, unknown = _join_labels(monitor, m["labels"])  # with or without batches
             if labelled:
                 opened += [a.rule for a in evaluate(monitor, m["rules"], notifiers=m["notify"])]
             summaries.append(
@@ -265,17 +278,19 @@ def run_config(
                     "new_batches": [f.stem for f in todo],
                     "drifted": drifted,
                     "labels_joined": labelled,
+                    "labels_unknown": unknown,
                     "alerts_opened": opened,
                 }
             )
     return summaries
 
 
-def _join_labels(monitor: Monitor, pattern: str | None) -> int:
-    """Join every label file's labels (id and target columns); how many changed."""
+def _join_labels(monitor: Monitor, pattern: str | None) -> tuple[int, int]:
+    """Join every label file's labels (id and target columns); how many changed, and how
+    many ids the monitor never observed."""
     if pattern is None:
-        return 0
-    changed = 0
+        return 0, 0
+    changed = unknown = 0
     for f in sorted(Path(p) for p in glob.glob(pattern)):
         try:
             table = read_table(f)
@@ -291,4 +306,5 @@ def _join_labels(monitor: Monitor, pattern: str | None) -> int:
         except InputError as exc:
             raise InputError(f"Monitor {monitor.name!r}: labels: {exc}") from exc
         changed += int(out["labelled"])
-    return changed
+        unknown += int(out["unknown"])
+    return changed, unknown

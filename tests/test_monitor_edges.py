@@ -1,0 +1,145 @@
+"""Monitors at their edges: ids, times, lazy batches, small batches, wide categories and
+rules that could never hold."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+
+from mlvet.exceptions import InputError
+from mlvet.monitoring import Monitor, domain_classifier, evaluate, load_config, run_config
+
+
+def scored(seed: int, n: int, start: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    p = 1 / (1 + np.exp(-2 * x))
+    return pd.DataFrame(
+        {
+            "row_id": np.arange(start, start + n, dtype=float),  # ids read as floats
+            "day": pd.date_range("2020-03-02", periods=n, freq="min"),
+            "x": x,
+            "score": p,
+            "fail": (rng.random(n) < p).astype(int),
+        }
+    )
+
+
+def test_ids_read_as_floats_join_labels_given_as_ints(sqlite_url: str) -> None:
+    m = Monitor(
+        "float-ids",
+        scored(0, 2_000),
+        prediction="score",
+        target="fail",
+        id="row_id",
+        ledger=sqlite_url,
+    )
+    batch = scored(1, 500, start=10_000)
+    m.observe(batch.drop(columns="fail"), batch_key="b")
+    out = m.label(batch.row_id.astype(int), batch.fail)
+    assert out["labelled"] == 500 and out["unknown"] == 0
+    with pytest.raises(InputError, match="one label per row"):
+        m.label(["10000"], [[1]])
+    with pytest.raises(InputError, match="one label per row"):
+        m.label("10000", 1)
+
+
+def test_a_batchs_period_starts_at_its_earliest_time_in_utc(sqlite_url: str) -> None:
+    m = Monitor(
+        "times",
+        scored(0, 2_000).drop(columns="row_id"),
+        timestamp="day",
+        features=["x"],
+        ledger=sqlite_url,
+    )
+    batch = scored(1, 100).drop(columns="row_id")
+    batch["day"] = batch["day"].dt.tz_localize("Europe/London").astype(object)
+    batch.loc[0, "day"] = None  # a missing time is skipped
+    m.observe(batch, batch_key="b1")
+    starts = m.history().period_start.unique().tolist()
+    assert starts == ["2020-03-02T00:01:00.000000Z"]
+    with pytest.raises(InputError, match="not times"):
+        m.observe(batch.assign(day="soon"), batch_key="b2")
+    with pytest.raises(InputError, match="1 to 32 characters"):
+        m.observe(batch, batch_key="b3", period_start="x" * 40)
+    m.observe(batch, batch_key="b4", period_start=pd.Timestamp("2020-04-01 09:30", tz="UTC"))
+    assert m.history().period_start.iloc[-1] == "2020-04-01T09:30:00.000000Z"
+
+
+def test_a_lazy_batch_keeps_its_scored_rows_for_labels(sqlite_url: str) -> None:
+    m = Monitor(
+        "lazy-rows",
+        scored(0, 3_000),
+        prediction="score",
+        target="fail",
+        id="row_id",
+        ledger=sqlite_url,
+    )
+    batch = scored(1, 800, start=50_000)
+    m.observe(pl.from_pandas(batch.drop(columns="fail")).lazy(), batch_key="b")
+    assert m.performance().estimated.notna().all()
+    assert m.label(batch.row_id, batch.fail)["labelled"] == 800
+    with pytest.raises(InputError, match="in memory"):
+        m.observe(
+            pl.from_pandas(batch.drop(columns=["fail", "score"])).lazy(),
+            batch_key="c",
+            predictions=batch.score,
+        )
+
+
+def test_small_batches_and_wide_categories_on_a_multivariate_monitor(sqlite_url: str) -> None:
+    rng = np.random.default_rng(3)
+    ref = pd.DataFrame(
+        {"city": rng.choice([f"c{i}" for i in range(400)], 4_000), "x": rng.normal(size=4_000)}
+    )
+    mv = domain_classifier(ref, ref.sample(2_000, random_state=1))  # 400 categories: lumped
+    assert not mv.drifted
+    m = Monitor("wide", ref, multivariate=True, sample=1_000, ledger=sqlite_url)
+    small = m.observe(ref.iloc[:15], batch_key="tiny")  # too few rows to learn from
+    assert small.multivariate is None and small.columns
+    big = m.observe(ref.iloc[:1_000], batch_key="big")
+    assert big.multivariate is not None
+
+
+def test_rules_that_could_never_hold_are_refused(sqlite_url: str, tmp_path: Path) -> None:
+    m = Monitor("plain", scored(0, 1_000)[["x"]], ledger=sqlite_url)
+    for rule, why in (
+        ("estimated_auc < 0.8", "estimates nothing"),
+        ("realized_accuracy < 0.8", "keeps no rows"),
+        ("domain_auc > 0.6", "no reference sample"),
+    ):
+        with pytest.raises(InputError, match=why):
+            evaluate(m, [rule])
+    assert m.rules == []  # nothing kept: AN202 is not fooled
+    r = Monitor(
+        "reg",
+        scored(0, 1_000).assign(score=lambda d: d.x * 3, fail=lambda d: d.x * 3.1),
+        prediction="score",
+        target="fail",
+        id="row_id",
+        ledger=sqlite_url,
+    )
+    with pytest.raises(InputError, match="binary model"):
+        evaluate(r, ["realized_auc < 0.8"])
+    evaluate(r, ["realized_mae > 1"])  # measurable
+
+
+def test_two_batch_files_with_one_name_are_refused(tmp_path: Path, sqlite_url: str) -> None:
+    data = tmp_path / "data"
+    (data / "batches").mkdir(parents=True)
+    frame = scored(0, 500)[["x"]]
+    frame.to_parquet(data / "reference.parquet")
+    frame.to_parquet(data / "batches" / "2020-01.parquet")
+    frame.to_csv(data / "batches" / "2020-01.csv", index=False)
+    (tmp_path / "m.yaml").write_text(
+        "monitors:\n  - name: dup\n    reference: data/reference.parquet\n"
+        "    batches: data/batches/*\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match="share the name"):
+        run_config(tmp_path / "m.yaml", ledger=sqlite_url, progress=False)
+    assert load_config(tmp_path / "m.yaml")[0]["name"] == "dup"
