@@ -267,3 +267,37 @@ def test_performance_rules_parse_and_refuse_columns() -> None:
         AlertRule.parse("estimated_auc[x] < 0.8")
     with pytest.raises(InputError, match="realized_mae"):
         AlertRule.parse("auc < 0.8")
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        "update monitor_rows set score = 1 - score where id = 3",
+        "update monitor_rows set label = 1 - label where id = 5",
+        "update monitor_rows set label = 1 where id = 700",  # a label never given
+        "delete from monitor_rows where id = 9",
+    ],
+)
+def test_scores_and_labels_kept_outside_the_chain_are_still_verified(
+    ledger_url: str, tamper: str
+) -> None:
+    from sqlalchemy import text
+
+    monitor = Monitor(
+        "tamper",
+        scored(0, 3_000),
+        prediction="score",
+        target="fail",
+        id="row_id",
+        ledger=ledger_url,
+    )
+    batch = scored(1, 800, start=70_000)
+    monitor.observe(batch.drop(columns="fail"), batch_key="b")
+    monitor.label(batch.row_id[:400], batch.fail[:400])
+    led = open_ledger(ledger_url)
+    assert led.verify().ok
+    with led.engine.begin() as conn:  # behind mlvet's back
+        conn.execute(text(tamper))
+    report = led.verify()
+    assert not report.ok
+    assert {p.table for p in report.problems} == {"monitor_rows"}

@@ -11,6 +11,7 @@ leaves nothing behind: the row and its event commit together or not at all.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import threading
@@ -322,6 +323,7 @@ class Ledger:
             head = conn.execute(select(s.chain_head)).mappings().first()
             _check_head(report, head, hashes, expect_head)
             _check_rows(conn, report)
+            _check_monitor_rows(conn, report)
         return report
 
     def dispose(self) -> None:
@@ -428,6 +430,65 @@ def _check_rows(conn: Connection, report: VerifyReport) -> None:
             report.problems.append(
                 ChainProblem(
                     seq, "record-deleted", "the row this event wrote is gone", key[0], key[1]
+                )
+            )
+
+
+def rows_digest(pairs: Sequence[Sequence[Any]]) -> str:
+    """The SHA-256 of (key, value) pairs kept outside the chain (a batch's scored rows, its
+    labels): the event that wrote them carries it."""
+    return hashlib.sha256(canonical_json([list(p) for p in pairs]).encode()).hexdigest()
+
+
+def _check_monitor_rows(conn: Connection, report: VerifyReport) -> None:
+    """Monitored rows live outside the chain; each batch's scores and labels must still
+    have the SHA-256 the newest event about them recorded."""
+    r = s.monitor_rows
+    scores: dict[int, tuple[int, str]] = {}
+    labels: dict[int, tuple[int, str]] = {}
+    q = (
+        select(s.events.c.seq, s.events.c.kind, s.events.c.payload)
+        .where(s.events.c.kind.in_(("monitor.rows", "monitor.label")))
+        .order_by(s.events.c.seq)
+    )
+    for seq, kind, payload in conn.execute(q):
+        try:
+            body = json.loads(payload)
+        except ValueError:
+            continue  # reported as an edited event already
+        if kind == "monitor.rows" and "batch_id" in body:
+            scores[int(body["batch_id"])] = (seq, body["sha256"])
+        for bid, digest in (body.get("batches") or {}).items() if kind == "monitor.label" else ():
+            labels[int(bid)] = (seq, digest)
+    kept = {int(b) for (b,) in conn.execute(select(r.c.batch_id).distinct())}
+    for bid in sorted(kept | set(scores) | set(labels)):
+        rows = conn.execute(
+            select(r.c.row_key, r.c.score, r.c.label).where(r.c.batch_id == bid).order_by(r.c.id)
+        ).all()
+        seq, digest = scores.get(bid, (None, None))
+        if digest != rows_digest([(k, v) for k, v, _ in rows]):
+            report.problems.append(
+                ChainProblem(
+                    seq,
+                    "record-edited",
+                    "the batch's scored rows differ from the SHA-256 recorded when they were "
+                    "kept (edited, added or deleted outside mlvet)",
+                    "monitor_rows",
+                    f"batch {bid}",
+                )
+            )
+        labelled = sorted((k, y) for k, _, y in rows if y is not None)
+        seq, digest = labels.get(bid, (None, None))
+        if (digest is None and labelled) or (
+            digest is not None and digest != rows_digest(labelled)
+        ):
+            report.problems.append(
+                ChainProblem(
+                    seq,
+                    "record-edited",
+                    "the batch's labels differ from the SHA-256 recorded when they were joined",
+                    "monitor_rows",
+                    f"batch {bid}",
                 )
             )
 

@@ -476,6 +476,7 @@ class Monitor:
         from sqlalchemy import select
 
         from mlvet.ledger import _schema as s
+        from mlvet.ledger._ledger import rows_digest
 
         taken: list[str] = []
         for chunk in _chunks(keys):
@@ -498,9 +499,7 @@ class Monitor:
             for k, v in zip(keys, scores.tolist(), strict=True)
         ]
         tx.conn.execute(s.monitor_rows.insert(), rows)
-        digest = hashlib.sha256(
-            canonical_json([[r["row_key"], r["score"]] for r in rows]).encode()
-        ).hexdigest()
+        digest = rows_digest([(r["row_key"], r["score"]) for r in rows])
         tx.event(
             "monitor.rows",
             # not an entity event: the audited rows are checked against their own events
@@ -522,7 +521,7 @@ class Monitor:
         from sqlalchemy import select, update
 
         from mlvet.ledger import _schema as s
-        from mlvet.ledger._ledger import now_iso
+        from mlvet.ledger._ledger import now_iso, rows_digest
 
         if self.id_column is None or self.prediction is None:
             raise InputError(
@@ -571,17 +570,25 @@ class Monitor:
                 .values(label=bindparam("lab"), labelled_at=now),
                 [{"rid": found[k][0], "lab": by_key[k]} for k in found],
             )
-            pairs = sorted((k, by_key[k]) for k in found)
+            touched = sorted({bid for _, bid in found.values()})
+            r = s.monitor_rows
+            digests = {}
+            for bid in touched:  # each touched batch's labels, as they now stand
+                now_labelled = tx.conn.execute(
+                    select(r.c.row_key, r.c.label).where(
+                        r.c.batch_id == bid, r.c.label.is_not(None)
+                    )
+                ).all()
+                digests[str(bid)] = rows_digest(sorted((k, y) for k, y in now_labelled))
             tx.event(
                 "monitor.label",
                 {
                     "monitor": self.name,
-                    "n": len(pairs),
                     "monitor_id": self.id,
-                    "sha256": hashlib.sha256(canonical_json(pairs).encode()).hexdigest(),
+                    "n": len(found),
+                    "batches": digests,
                 },
             )
-            touched = sorted({bid for _, bid in found.values()})
             for bid in touched:
                 rows = tx.conn.execute(
                     select(s.monitor_rows.c.score, s.monitor_rows.c.label).where(
