@@ -57,6 +57,11 @@ def test_deployed_models_are_checked_from_unmonitored_to_revalidated(ledger_url:
 
     later = datetime.now(UTC) + timedelta(days=200)
     assert codes(check_deployments(now=later, ledger=ledger_url)) == ["SF201", "SF202"]
+    naive = later.replace(tzinfo=None)  # read as UTC, like the ledger's times
+    assert codes(check_deployments(now=naive, record=False, ledger=ledger_url)) == [
+        "SF201",
+        "SF202",
+    ]
 
     revalidate("fails", 1, reason="checked March on 4,000 labels: AUC 0.81", ledger=ledger_url)
     assert check_deployments(ledger=ledger_url) == []

@@ -301,3 +301,16 @@ def test_scores_and_labels_kept_outside_the_chain_are_still_verified(
     report = led.verify()
     assert not report.ok
     assert {p.table for p in report.problems} == {"monitor_rows"}
+
+
+def test_the_realized_accuracy_interval_is_wilsons() -> None:
+    # all ten wrong: Wilson's upper bound is z^2 / (n + z^2) = 0.2775, not Wald's 0
+    scores, labels = np.full(10, 0.9), np.zeros(10)
+    acc = realized_metrics(scores, labels, task="binary", decision_threshold=0.5)["accuracy"]
+    assert acc.value == 0 and acc.lower == 0
+    assert acc.upper == pytest.approx(1.959964**2 / (10 + 1.959964**2), rel=1e-5)
+    # 40 of 50 right: the textbook interval (0.670, 0.888)
+    scores = np.r_[np.full(40, 0.9), np.full(10, 0.9)]
+    labels = np.r_[np.ones(40), np.zeros(10)]
+    acc = realized_metrics(scores, labels, task="binary", decision_threshold=0.5)["accuracy"]
+    assert (acc.lower, acc.upper) == pytest.approx((0.6696, 0.8876), abs=5e-4)

@@ -116,3 +116,13 @@ def test_a_monitor_checks_every_batch_against_its_reference_sample(ledger_url: s
         Monitor.open("fails-joint", ledger=ledger_url).observe(
             pairs(3, 500, 0.8), batch_key="2020-04"
         )
+
+
+def test_the_html_report_shows_the_multivariate_verdict() -> None:
+    from mlvet.monitoring import profile_against, profile_reference
+
+    ref, cur = pairs(0, 3_000, 0.8), pairs(1, 3_000, -0.8)
+    report = drift(ref, cur, multivariate=True)
+    ref_p = profile_reference(ref)
+    page = report.to_html(ref_p, profile_against(cur, ref_p))
+    assert "Multivariate:" in page and f"{report.multivariate.auc:.3f}" in page  # type: ignore[union-attr]

@@ -51,7 +51,11 @@ def check_deployments(
     max_age_days = check_number(max_age_days, "max_age_days")
     if now is not None and not isinstance(now, datetime):
         raise InputError(f"now must be a datetime; got {type(now).__name__}.")
-    now = (now or datetime.now(UTC)).astimezone(UTC)
+    if now is None:
+        now = datetime.now(UTC)
+    elif now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)  # the ledger's times are UTC; so is a naive one
+    now = now.astimezone(UTC)
     led = open_ledger(ledger)
     findings: list[Finding] = []
     with led.connect() as conn:

@@ -26,6 +26,7 @@ Either way ``notify`` never raises: the last failure is logged on ``mlvet.alerts
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -90,8 +91,8 @@ def _credential(value: Any, what: str) -> str:
 
 def _permanent(exc: BaseException) -> bool:
     """Whether retrying cannot help: a 5xx answer, or a server without a needed extension."""
-    if isinstance(exc, smtplib.SMTPNotSupportedError):
-        return True
+    if isinstance(exc, smtplib.SMTPNotSupportedError | _ssl.SSLCertVerificationError):
+        return True  # a certificate that does not verify will not verify on a retry
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _ in exc.recipients.values()]
         return bool(codes) and all(500 <= code < 600 for code in codes)
@@ -221,12 +222,20 @@ class EmailNotifier:
             smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
         else:
             smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-        with smtp:
+        try:
             if self.starttls:  # refuses a server that does not offer STARTTLS
                 smtp.starttls(context=context)
             if self.username is not None and self._password is not None:
                 smtp.login(self.username, self._password)
-            return smtp.send_message(msg, from_addr=self.sender, to_addrs=self.recipients)
+            refused = smtp.send_message(msg, from_addr=self.sender, to_addrs=self.recipients)
+        except BaseException:
+            smtp.close()
+            raise
+        # sent: a server that answers QUIT badly must not make the e-mail go twice
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            smtp.quit()
+        smtp.close()
+        return refused
 
     def notify(self, alert: dict[str, Any]) -> None:
         """Send ``alert``; on failure retry, then log an error on ``mlvet.alerts``."""

@@ -245,14 +245,21 @@ class Monitor:
 
     def keep_rules(self, rules: list[str]) -> None:
         """Record the alert rules watching this monitor (AN202 looks for them)."""
+        from sqlalchemy import select
+
         from mlvet.ledger import _schema as s
 
-        if rules == self.rules:
-            return
-        config = {**self.config, "rules": list(rules)}
         with self._led.transaction() as tx:
-            tx.update(s.monitors, self.id, {"config_json": canonical_json(config)})
-        self.config = config
+            # read inside the transaction: another process may have changed them
+            current = json.loads(
+                tx.conn.execute(
+                    select(s.monitors.c.config_json).where(s.monitors.c.id == self.id)
+                ).scalar_one()
+            )
+            if current.get("rules", []) != list(rules):
+                current["rules"] = list(rules)
+                tx.update(s.monitors, self.id, {"config_json": canonical_json(current)})
+        self.config = current
 
     # -- batches -----------------------------------------------------------------------------
     def observe(

@@ -16,8 +16,8 @@ The estimate holds while the relation of labels to scores stays as in the refere
 (covariate shift); under concept drift it is wrong, which is why the realized value is
 reported beside it, with the error, once labels arrive.
 
-**Realized.** ROC AUC and accuracy for classifiers, MAE and RMSE for regressors, on the
-labelled rows of a batch.
+**Realized.** ROC AUC (Hanley & McNeil's band) and accuracy (Wilson's interval) for
+classifiers, MAE and RMSE for regressors, on the labelled rows of a batch.
 
 **Streaming change detection** (river): ADWIN watches the per-row 0/1 correctness of the
 labelled rows in batch order; Page–Hinkley watches each row's expected correctness, so
@@ -189,11 +189,18 @@ def realized_metrics(
     lo, hi = hanley_mcneil(auc, float(labels.sum()), float(n - labels.sum()))
     right = (scores >= decision_threshold) == (labels == 1)
     acc = float(right.mean())
-    se = math.sqrt(acc * (1 - acc) / n)
     return {
         "roc_auc": MetricValue(auc, lo, hi, n),
-        "accuracy": MetricValue(acc, max(0.0, acc - Z95 * se), min(1.0, acc + Z95 * se), n),
+        "accuracy": MetricValue(acc, *_wilson(acc, n), n),
     }
+
+
+def _wilson(p: float, n: int) -> tuple[float, float]:
+    """Wilson's 95% interval for a proportion: sensible at 0, 1 and small n."""
+    z2 = Z95 * Z95
+    centre = (p + z2 / (2 * n)) / (1 + z2 / n)
+    half = Z95 * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / (1 + z2 / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def change_points(stream: np.ndarray, owners: list[str], *, detector: str) -> list[str]:

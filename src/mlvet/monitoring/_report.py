@@ -439,7 +439,8 @@ def drift_html(
         "on the categories (categorical columns); p-values are shown beside, not used to "
         "decide.<br><b>Empty-bin rule:</b> before the shares are taken, every bin gets "
         f"{SMOOTHING:g} row in both distributions, so an empty bin counts as {SMOOTHING:g} "
-        "row and PSI stays finite.</p></header>"
+        "row and PSI stays finite.</p>"
+        f"{_multivariate(report)}</header>"
         f"<h2>Summary</h2>{_summary(rows)}"
         f"<h2>Columns</h2>{note}"
         f"<div class='columns'>{''.join(s for s, _ in sections)}</div>"
@@ -464,3 +465,22 @@ def write_drift_html(
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def _multivariate(report: DriftReport) -> str:
+    """The domain classifier's verdict, when the report has one."""
+    mv = report.multivariate
+    if mv is None:
+        return ""
+    badge = (
+        "<span class='badge drift'>DRIFT</span>"
+        if mv.drifted
+        else "<span class='badge ok'>ok</span>"
+    )
+    return (
+        f"<p class='lead'>{badge} <b>Multivariate:</b> a classifier tells current from "
+        f"reference rows with an out-of-fold AUC of {mv.auc:.3f} (95% interval "
+        f"{mv.lower:.3f} to {mv.upper:.3f}, on {mv.n_reference:,} and {mv.n_current:,} "
+        f"sampled rows); a batch drifts at AUC ≥ {mv.threshold:g} with the interval above "
+        "0.5.</p>"
+    )
