@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -120,3 +121,9 @@ def test_cli_monitor_check_and_models_revalidate(sqlite_url: str) -> None:
         app, ["models", "revalidate", "cli", "1", "--reason", "fresh labels", "--db", sqlite_url]
     )
     assert out.exit_code == 0, out.output
+
+
+def test_monitor_check_refuses_a_ledger_that_is_not_there(tmp_path: Path) -> None:
+    out = runner.invoke(app, ["monitor", "check", "--db", f"sqlite:///{tmp_path / 'typo.db'}"])
+    assert out.exit_code == 2 and "No ledger" in out.output
+    assert not (tmp_path / "typo.db").exists()

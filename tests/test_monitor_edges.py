@@ -143,3 +143,72 @@ def test_two_batch_files_with_one_name_are_refused(tmp_path: Path, sqlite_url: s
     with pytest.raises(InputError, match="share the name"):
         run_config(tmp_path / "m.yaml", ledger=sqlite_url, progress=False)
     assert load_config(tmp_path / "m.yaml")[0]["name"] == "dup"
+
+
+def test_a_refused_monitors_file_records_nothing(tmp_path: Path, sqlite_url: str) -> None:
+    from mlvet.ledger import _schema as s
+    from mlvet.ledger import open_ledger
+
+    data = tmp_path / "data"
+    (data / "batches").mkdir(parents=True)
+    frame = scored(0, 500)
+    frame.to_parquet(data / "reference.parquet")
+    base = (
+        "monitors:\n  - name: m1\n    reference: data/reference.parquet\n"
+        "    batches: data/batches/*.parquet\n    features: [x]\n"
+    )
+    for extra, message in (
+        ("    rules: ['psi[score] > 0.2']\n", "does not watch"),
+        ("    rules: ['estimated_auc < 0.8']\n", "needs prediction and target"),
+        ("    rules: ['domain_auc > 0.6']\n", "multivariate: true"),
+        ("    model: nobody\n", "no registered model"),
+        ("    prediction: nope\n", "not in the reference"),
+    ):
+        (tmp_path / "m.yaml").write_text(base + extra, encoding="utf-8")
+        with pytest.raises(InputError, match=message):
+            run_config(tmp_path / "m.yaml", ledger=sqlite_url, progress=False)
+    with open_ledger(sqlite_url).connect() as conn:
+        assert conn.execute(s.monitors.select()).first() is None
+    (tmp_path / "m.yaml").write_text(base + "    rules: ['psi[x] > 0.2']\n", encoding="utf-8")
+    assert run_config(tmp_path / "m.yaml", ledger=sqlite_url, progress=False)[0]["files"] == 0
+
+
+def test_evaluate_checks_every_rule_before_keeping_any(sqlite_url: str) -> None:
+    m = Monitor("strict", scored(0, 500)[["x"]], ledger=sqlite_url)
+    with pytest.raises(InputError, match="does not watch"):
+        evaluate(m, ["psi > 0.2", "psi[nosuch] > 0.2 for 3 consecutive batches"])
+    assert Monitor.open("strict", ledger=sqlite_url).rules == []
+
+
+def test_webhook_settings_are_checked_like_email_settings(tmp_path: Path) -> None:
+    base = (
+        "monitors:\n  - name: m\n    reference: r.parquet\n    batches: b/*.csv\n"
+        "    notify:\n      - webhook: "
+    )
+    for hook, message in (
+        ("{url: 'http://x', secret: 'abcdefghijklmnopqrstuvwxyz'}", "never write the secret"),
+        ("{url: 'http://x', secret_env: X, sekret_env: Y}", "unknown key"),
+        ("{secret_env: X}", "url is required"),
+    ):
+        (tmp_path / "m.yaml").write_text(base + hook + "\n", encoding="utf-8")
+        with pytest.raises(InputError, match=message):
+            load_config(tmp_path / "m.yaml")
+
+
+def test_multiclass_targets_are_refused(sqlite_url: str) -> None:
+    frame = scored(0, 600).assign(cls=lambda d: np.arange(len(d)) % 3)
+    with pytest.raises(InputError, match="multiclass"):
+        Monitor("mc", frame, prediction="score", target="cls", ledger=sqlite_url)
+    counts = Monitor(
+        "counts", frame, prediction="score", target="cls", task="regression", ledger=sqlite_url
+    )
+    assert counts.task == "regression"
+
+
+def test_an_ssl_email_notifier_defaults_to_port_465() -> None:
+    from mlvet.monitoring import EmailNotifier
+
+    n = EmailNotifier(
+        "smtp.example.com", sender="a@example.com", recipients=["b@example.com"], ssl=True
+    )
+    assert (n.port, n.starttls) == (465, False)

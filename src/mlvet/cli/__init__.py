@@ -995,7 +995,7 @@ def drift_cmd(
         output.write_text(text + "\n", encoding="utf-8")
         err.print(f"report written: {escape(str(output))}")
     elif fmt == "text":
-        console.print(escape(text), highlight=False)
+        console.print(escape(text), highlight=False, soft_wrap=True)  # one line per column
     else:
         typer.echo(text)
     multi = report.multivariate is not None and report.multivariate.drifted
@@ -1317,7 +1317,7 @@ def monitor_check_cmd(
     (SF201), revalidation after alerts (SF202). Exit 1 on a finding."""
     from mlvet.monitoring import check_deployments
 
-    found = check_deployments(max_age_days=max_age_days, ledger=_ledger(db))
+    found = check_deployments(max_age_days=max_age_days, ledger=_existing_ledger(db))
     typer.echo(render(found, fmt.value))
     _exit_for(bool(found), exit_zero)
 

@@ -242,7 +242,12 @@ def evaluate(
     for n in notifiers:
         if not hasattr(n, "notify"):
             raise InputError(f"A notifier needs a notify(alert) method; got {n!r}.")
-    for rule in parsed:
+    for rule in parsed:  # all checked before any is kept or evaluated
+        if rule.feature is not None and rule.feature not in monitor.features:
+            raise InputError(
+                f"The rule {rule.text!r} names the column {rule.feature!r}, which monitor "
+                f"{monitor.name!r} does not watch; it watches {monitor.features}."
+            )
         why = monitor.cannot_measure(rule.metric)
         if why is not None:
             raise InputError(

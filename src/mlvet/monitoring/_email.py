@@ -17,8 +17,8 @@ on the wire and any server takes it. Line breaks and control characters in the m
 name or the rule become spaces, so no alert can add a header or a recipient.
 
 Port 587 with STARTTLS is the default, and it is strict: a server that does not offer
-STARTTLS is refused rather than written to in clear text. ``ssl=True`` (with
-``starttls=False``, usually on port 465) encrypts from the first byte. A transient failure
+STARTTLS is refused rather than written to in clear text. ``ssl=True`` (port 465 unless
+given) encrypts from the first byte. A transient failure
 (no connection, a dropped connection, a 4xx answer) is retried with exponential backoff;
 a permanent one (a 5xx answer such as a refused login, or a missing extension) is not.
 Either way ``notify`` never raises: the last failure is logged on ``mlvet.alerts``.
@@ -109,12 +109,12 @@ class EmailNotifier:
         self,
         host: str,
         *,
-        port: int = 587,
+        port: int | None = None,
         sender: str,
         recipients: str | Sequence[str],
         username: str | None = None,
         password: str | None = None,
-        starttls: bool = True,
+        starttls: bool | None = None,
         ssl: bool = False,
         timeout: float = 10.0,
         retries: int = 2,
@@ -130,6 +130,8 @@ class EmailNotifier:
             raise InputError(
                 f"host {host!r} carries a port; pass the name alone and the port as port=..."
             )
+        if port is None:
+            port = 465 if ssl is True else 587  # SMTPS, or submission with STARTTLS
         if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
             raise InputError(
                 f"port must be an int from 1 to 65535 (587 for STARTTLS, 465 for ssl=True); "
@@ -153,6 +155,8 @@ class EmailNotifier:
         if username is not None:
             _credential(username, "username")
             _credential(password, "password")
+        if starttls is None:
+            starttls = ssl is not True  # STARTTLS unless the connection is TLS from the start
         for flag, name in ((starttls, "starttls"), (ssl, "ssl")):
             if not isinstance(flag, bool):
                 raise InputError(f"{name} must be True or False; got {flag!r}.")

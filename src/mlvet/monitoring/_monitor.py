@@ -1099,11 +1099,18 @@ def _reference_performance(
         return {"task": task}
     labels = np.asarray(_values(frame, target))
     if task is None:
-        uniq = (
-            set(np.unique(labels[~_isnan(labels)]).tolist())
-            if labels.dtype.kind in "biuf"
-            else set()
-        )
+        if labels.dtype.kind not in "biuf":
+            raise InputError(
+                f"The target {target!r} holds {labels.dtype} values: a monitor measures binary "
+                "classifiers (0/1) and regressors (numbers); multiclass is not supported yet."
+            )
+        uniq = set(np.unique(labels[~_isnan(labels)]).tolist())
+        integral = all(float(v).is_integer() for v in uniq)
+        if integral and 2 < len(uniq) <= 20:
+            raise InputError(
+                f"The target {target!r} looks multiclass ({len(uniq)} classes), which a "
+                "monitor does not support yet; pass task='regression' if it is a count."
+            )
         task = "binary" if uniq <= {0, 1} and len(uniq) == 2 else "regression"
     s = scores_array(scores, f"column {pred!r}", unit=task == "binary")
     if task == "regression":

@@ -120,6 +120,18 @@ def _notifiers(spec: Any, where: str) -> list[Any]:
             and isinstance(item["webhook"], dict)
         ):
             hook = item["webhook"]
+            if "secret" in hook:
+                raise InputError(
+                    f"{where}: webhook: never write the secret in the file; put it in an "
+                    "environment variable and name that variable in secret_env."
+                )
+            odd = sorted(str(k) for k in set(hook) - {"url", "secret_env"})
+            if odd:
+                raise InputError(
+                    f"{where}: webhook: unknown key(s) {odd}; the keys are url and secret_env."
+                )
+            if not hook.get("url"):
+                raise InputError(f"{where}: webhook: url is required.")
             env = hook.get("secret_env")
             if not env or env not in os.environ:
                 raise InputError(
@@ -215,40 +227,27 @@ def run_config(
 
     config = load_config(path)
     led = open_ledger(ledger)
+    # every check that can be made from the file and the references runs before any
+    # monitor is recorded, so that fixing the file is all a refused run asks for
+    checked = [(m, *_precheck(m, led)) for m in config]
     plans = []
-    for m in config:
+    for m, reference, files in checked:
         monitor = Monitor(
             m["name"],
-            read_table(m["reference"]),
+            reference,
             features=m["features"],
             threshold=m["threshold"],
             multivariate=m["multivariate"],
             ledger=led,
             **m["roles"],
         )
-        unwatched = sorted(
-            {r.feature for r in m["rules"] if r.feature and r.feature not in monitor.features}
-        )
-        if unwatched:  # before any batch is recorded, so a rerun does not hide the typo
-            raise InputError(
-                f"Monitor {m['name']!r}: its rules name column(s) {unwatched} it does not "
-                f"watch; it watches {monitor.features}."
-            )
-        for rule in m["rules"]:
+        for rule in m["rules"]:  # what only the monitor knows (its task, its assertions)
             why = monitor.cannot_measure(rule.metric)
             if why is not None:
                 raise InputError(
                     f"Monitor {m['name']!r}: the rule {rule.text!r} can never hold: {why}."
                 )
         seen = set(monitor.history().batch_key)
-        files = sorted(Path(p) for p in glob.glob(m["batches"]))
-        stems = [f.stem for f in files]
-        twice = sorted({k for k in stems if stems.count(k) > 1})
-        if twice:  # the stem is the batch key: two files would be one batch
-            raise InputError(
-                f"Monitor {m['name']!r}: batch files share the name(s) {twice} (the batch key); "
-                "rename them."
-            )
         plans.append((m, monitor, [f for f in files if f.stem not in seen], len(files)))
     total = sum(len(todo) for _, _, todo, _ in plans)
     summaries = []
@@ -308,3 +307,67 @@ def _join_labels(monitor: Monitor, pattern: str | None) -> tuple[int, int]:
         changed += int(out["labelled"])
         unknown += int(out["unknown"])
     return changed, unknown
+
+
+def _precheck(m: dict[str, Any], led: Any) -> tuple[Any, list[Path]]:
+    """The monitor's reference and batch files, once its rules, roles and files are known
+    to make sense; refused (naming the monitor) before anything is recorded."""
+    import pyarrow as pa
+    from sqlalchemy import select
+
+    from mlvet.ledger import _schema as s
+
+    name, roles = m["name"], m["roles"]
+    reference = read_table(m["reference"])
+    columns = reference.column_names
+    for role in ("prediction", "target", "id", "timestamp"):
+        if roles[role] is not None and roles[role] not in columns:
+            raise InputError(
+                f"Monitor {name!r}: the {role} column {roles[role]!r} is not in the reference; "
+                f"it has {columns}."
+            )
+    if m["features"]:
+        watched = [*m["features"], *([roles["prediction"]] if roles["prediction"] else [])]
+    else:
+        skip = {roles["target"], roles["id"], roles["timestamp"]}
+        watched = [
+            c
+            for c in columns
+            if c not in skip and not pa.types.is_temporal(reference.schema.field(c).type)
+        ]
+    unwatched = sorted({r.feature for r in m["rules"] if r.feature and r.feature not in watched})
+    if unwatched:
+        raise InputError(
+            f"Monitor {name!r}: its rules name column(s) {unwatched} it does not watch; it "
+            f"watches {watched}."
+        )
+    needs = {
+        "estimated_": (("prediction", "target"), "prediction and target"),
+        "realized_": (("prediction", "id"), "prediction and id"),
+    }
+    for rule in m["rules"]:
+        for prefix, (keys, words) in needs.items():
+            if rule.metric.startswith(prefix) and any(roles[k] is None for k in keys):
+                raise InputError(
+                    f"Monitor {name!r}: the rule {rule.text!r} needs {words} in the file."
+                )
+        if rule.metric == "domain_auc" and not m["multivariate"]:
+            raise InputError(f"Monitor {name!r}: the rule {rule.text!r} needs multivariate: true.")
+    if roles["model"] is not None:
+        with led.connect() as conn:
+            known = conn.execute(
+                select(s.models.c.id).where(s.models.c.name == roles["model"])
+            ).scalar()
+        if known is None:
+            raise InputError(
+                f"Monitor {name!r}: no registered model {roles['model']!r}; register it "
+                "first (mlvet.register_model)."
+            )
+    files = sorted(Path(p) for p in glob.glob(m["batches"]))
+    stems = [f.stem for f in files]
+    twice = sorted({k for k in stems if stems.count(k) > 1})
+    if twice:  # the stem is the batch key: two files would be one batch
+        raise InputError(
+            f"Monitor {name!r}: batch files share the name(s) {twice} (the batch key); rename them."
+        )
+    return reference, files
