@@ -65,14 +65,28 @@ def test_bad_arguments_are_named(kwargs: dict[str, object], match: str) -> None:
         domain_classifier(pairs(0, 500, 0.5), pairs(1, 500, 0.5), **kwargs)  # type: ignore[arg-type]
 
 
-def test_too_few_rows_and_lazy_frames_are_refused() -> None:
+def test_too_few_rows_are_refused_and_lazy_frames_are_sampled_by_their_engine() -> None:
     import duckdb
+    import polars as pl
+
+    from mlvet.monitoring._multivariate import sample_rows
 
     with pytest.raises(InputError, match="at least 20"):
         domain_classifier(pairs(0, 10, 0.5), pairs(1, 500, 0.5))
-    rel = duckdb.sql("select 1.0 as volume")
-    with pytest.raises(InputError, match="in memory"):
-        domain_classifier(pairs(0, 500, 0.5), rel, features=["volume"])
+    con = duckdb.connect()  # not the default connection
+    ref, cur = pairs(0, 6_000, 0.8), pairs(1, 6_000, -0.8)
+    con.register("r", ref)
+    con.register("c", cur)
+    drawn = sample_rows(con.sql("select * from r"), ["volume", "desk"], 500, 7, "reference")
+    assert len(drawn) == 500 and list(drawn.columns) == ["volume", "desk"]
+    again = sample_rows(con.sql("select * from r"), ["volume", "desk"], 500, 7, "reference")
+    assert drawn.equals(again)  # seeded
+    for lazy_ref, lazy_cur in (
+        (con.sql("select * from r"), con.sql("select * from c")),
+        (pl.from_pandas(ref).lazy(), pl.from_pandas(cur).lazy()),
+    ):
+        mv = domain_classifier(lazy_ref, lazy_cur, sample=3_000)
+        assert mv.drifted and mv.n_reference == 3_000
 
 
 def test_cli_multivariate_flag(tmp_path: Path) -> None:

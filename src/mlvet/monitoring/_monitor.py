@@ -33,6 +33,7 @@ from mlvet.monitoring._multivariate import (
     MIN_DOMAIN_ROWS,
     DomainDrift,
     domain_classifier,
+    sample_rows,
 )
 from mlvet.monitoring._performance import (
     Calibrator,
@@ -366,16 +367,25 @@ class Monitor:
 
     def _domain(self, batch: Any, predictions: Any) -> DomainDrift | None:
         """The domain classifier's verdict on this batch against the reference sample
-        (None when the monitor has no sample, or the batch is a lazy engine's frame)."""
+        (None when the monitor keeps no sample, or the batch is too small to learn from).
+        A lazy engine's batch is sampled by the engine."""
         spec = self.config.get("multivariate")
-        frame = _eager(batch)
-        if spec is None or frame is None or len(frame) < MIN_DOMAIN_ROWS:
-            return None  # a batch too small to learn from gets the column checks only
+        if spec is None:
+            return None
         if self._sample is None:
             self._sample = self._read_sample(spec["sha256"])
-        rows = frame.to_pandas()
+        columns = list(self._sample.columns)
         if predictions is not None and self.prediction is not None:
-            rows = rows.assign(**{self.prediction: np.asarray(predictions, dtype=float)})
+            frame = _eager(batch)
+            if frame is None:
+                return None  # refused earlier: predictions= needs the rows in memory
+            rows = frame.to_pandas().assign(
+                **{self.prediction: np.asarray(predictions, dtype=float)}
+            )
+        else:
+            rows = sample_rows(batch, columns, int(spec["sample"]), 1, "batch")
+        if len(rows) < MIN_DOMAIN_ROWS:
+            return None  # a batch too small to learn from gets the column checks only
         return domain_classifier(
             self._sample,
             rows,

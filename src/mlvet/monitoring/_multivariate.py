@@ -19,7 +19,13 @@ import numpy as np
 from mlvet._checks import check_number
 from mlvet.exceptions import InputError
 
-__all__ = ["DOMAIN_THRESHOLD", "MIN_DOMAIN_ROWS", "DomainDrift", "domain_classifier"]
+__all__ = [
+    "DOMAIN_THRESHOLD",
+    "MIN_DOMAIN_ROWS",
+    "DomainDrift",
+    "domain_classifier",
+    "sample_rows",
+]
 
 #: The domain classifier's AUC at which a batch has drifted (with its interval above 0.5).
 DOMAIN_THRESHOLD = 0.55
@@ -61,27 +67,55 @@ class DomainDrift:
         )
 
 
-def _sample(data: Any, features: list[str], n: int, seed: int, who: str) -> Any:
+def sample_rows(data: Any, features: list[str], n: int, seed: int, who: str) -> Any:
+    """Up to ``n`` rows of ``features`` drawn at random (seeded), as pandas. A lazy
+    engine's frame is sampled by the engine (DuckDB's reservoir sample, Spark's
+    ``sample``), so only the sample comes to Python."""
     import narwhals as nw
 
     try:
-        frame = nw.from_native(data, eager_only=True)
+        frame = nw.from_native(data)
     except TypeError as exc:
         raise InputError(
-            f"{who}: the domain classifier needs rows in memory (pandas, polars, pyarrow); "
-            f"got {type(data).__name__}. Collect a sample of the frame first."
+            f"{who}: expected a data frame (pandas, polars, pyarrow, DuckDB, PySpark); got "
+            f"{type(data).__name__}."
         ) from exc
-    missing = [c for c in features if c not in frame.columns]
+    names = frame.collect_schema().names() if isinstance(frame, nw.LazyFrame) else frame.columns
+    missing = [c for c in features if c not in names]
     if missing:
-        raise InputError(f"{who}: columns {missing} are missing; it has {list(frame.columns)}.")
-    if len(frame) < MIN_DOMAIN_ROWS:
+        raise InputError(f"{who}: columns {missing} are missing; it has {list(names)}.")
+    picked = frame.select(features)
+    if isinstance(picked, nw.DataFrame):
+        pdf = picked.to_pandas()
+        if len(pdf) > n:
+            pdf = pdf.sample(n=n, random_state=seed)
+        return pdf.reset_index(drop=True)
+    native = nw.to_native(picked)
+    impl = picked.implementation
+    if impl.is_duckdb():
+        sql = f"SELECT * FROM t USING SAMPLE reservoir({int(n)} ROWS) REPEATABLE ({int(seed)})"
+        drawn = native.query("t", sql)
+    elif impl.is_pyspark() or impl.is_pyspark_connect():
+        total = native.count()
+        fraction = 1.0 if total <= n else min(1.0, 1.2 * n / total)
+        drawn = native.sample(False, fraction, seed).limit(n)
+    else:
+        drawn = None
+    if drawn is not None:
+        return nw.from_native(drawn).collect(backend="pyarrow").to_pandas()
+    eager = picked.collect().to_pandas()  # polars lazy: its rows are local anyway
+    return (eager.sample(n=n, random_state=seed) if len(eager) > n else eager).reset_index(
+        drop=True
+    )
+
+
+def _sample(data: Any, features: list[str], n: int, seed: int, who: str) -> Any:
+    rows = sample_rows(data, features, n, seed, who)
+    if len(rows) < MIN_DOMAIN_ROWS:
         raise InputError(
-            f"{who}: {len(frame)} rows; the domain classifier needs at least {MIN_DOMAIN_ROWS}."
+            f"{who}: {len(rows)} rows; the domain classifier needs at least {MIN_DOMAIN_ROWS}."
         )
-    pdf = frame.select(features).to_pandas()
-    if len(pdf) > n:
-        pdf = pdf.sample(n=n, random_state=seed)
-    return pdf.reset_index(drop=True)
+    return rows
 
 
 def domain_classifier(
@@ -111,7 +145,15 @@ def domain_classifier(
 
     if features is None:
         try:
-            features = [str(c) for c in nw.from_native(reference).columns]
+            ref_frame = nw.from_native(reference)
+            features = [
+                str(c)
+                for c in (
+                    ref_frame.collect_schema().names()
+                    if isinstance(ref_frame, nw.LazyFrame)
+                    else ref_frame.columns
+                )
+            ]
         except TypeError as exc:
             raise InputError(
                 f"reference: expected a data frame; got {type(reference).__name__}."
