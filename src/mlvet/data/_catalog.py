@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import narwhals as nw
 from sqlalchemy import Connection, Integer, func, select
@@ -20,10 +20,12 @@ from mlvet._git import git
 from mlvet.catalog import Severity
 from mlvet.data._fingerprint import fingerprint_table
 from mlvet.data._frames import Frame, as_frame, frame_columns
-from mlvet.data._pandera import pdv
 from mlvet.data._profile import profile as compute_profile
 from mlvet.data._quality import schema_from_json, schema_to_json, validate
 from mlvet.exceptions import DataQualityError, InputError, NotFoundError
+
+if TYPE_CHECKING:
+    from mlvet.data._pandera import pdv
 from mlvet.ledger import (
     Ledger,
     Tx,

@@ -17,7 +17,7 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
@@ -25,8 +25,10 @@ import pyarrow.compute as pc
 
 from mlvet._findings import Finding, Location
 from mlvet.data._frames import Frame, as_frame, canonical_type
-from mlvet.data._pandera import SchemaErrors, pdv
 from mlvet.exceptions import InputError
+
+if TYPE_CHECKING:  # pandera (and, through it, PySpark) loads at first use, not at import
+    from mlvet.data._pandera import pdv
 
 __all__ = ["infer_schema", "schema_from_json", "schema_to_json", "validate"]
 
@@ -124,6 +126,8 @@ def infer_schema(
     >>> [(c.name, c.statistics) for c in schema.columns["volume"].checks]
     [('greater_than_or_equal_to', {'min_value': 0}), ('less_than_or_equal_to', {'max_value': 27.5})]
     """
+    from mlvet.data._pandera import pdv
+
     if (
         isinstance(categorical_max, bool)
         or not isinstance(categorical_max, int)
@@ -223,6 +227,8 @@ def _unstat(value: Any) -> Any:
 
 
 def _check_to_json(check: pdv.Check, where: str) -> dict[str, Any]:
+    from mlvet.data._pandera import pdv
+
     name = check.name
     if not name or not hasattr(pdv.Check, name) or check.statistics is None:
         raise InputError(
@@ -235,6 +241,8 @@ def _check_to_json(check: pdv.Check, where: str) -> dict[str, Any]:
 
 def schema_to_json(schema: pdv.DataFrameSchema) -> str:
     """Serialise a schema of built-in checks to canonical JSON (for the ledger)."""
+    from mlvet.data._pandera import pdv
+
     if not isinstance(schema, pdv.DataFrameSchema):
         raise InputError(
             f"schema must be a pandera DataFrameSchema (see mlvet.infer_schema), got "
@@ -263,6 +271,8 @@ def schema_to_json(schema: pdv.DataFrameSchema) -> str:
 
 def schema_from_json(text: str) -> pdv.DataFrameSchema:
     """Rebuild a schema written by :func:`schema_to_json`."""
+    from mlvet.data._pandera import pdv
+
     try:
         body = json.loads(text)
     except ValueError as exc:
@@ -330,6 +340,8 @@ def validate(
     frame: Frame | Any, schema: pdv.DataFrameSchema, *, dataset: str | None = None
 ) -> list[Finding]:
     """Every failure of ``frame`` against ``schema``, grouped by reason into DC findings."""
+    from mlvet.data._pandera import SchemaErrors, pdv
+
     if not isinstance(schema, pdv.DataFrameSchema):
         raise InputError(f"schema must be a pandera DataFrameSchema, got {type(schema).__name__}.")
     if not isinstance(frame, Frame):
