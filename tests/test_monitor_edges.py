@@ -62,7 +62,7 @@ def test_a_batchs_period_starts_at_its_earliest_time_in_utc(sqlite_url: str) -> 
     m.observe(batch, batch_key="b1")
     starts = m.history().period_start.unique().tolist()
     assert starts == ["2020-03-02T00:01:00.000000Z"]
-    with pytest.raises(InputError, match="not times"):
+    with pytest.raises(InputError, match="not ISO-8601 times"):
         m.observe(batch.assign(day="soon"), batch_key="b2")
     with pytest.raises(InputError, match="1 to 32 characters"):
         m.observe(batch, batch_key="b3", period_start="x" * 40)
@@ -212,3 +212,125 @@ def test_an_ssl_email_notifier_defaults_to_port_465() -> None:
         "smtp.example.com", sender="a@example.com", recipients=["b@example.com"], ssl=True
     )
     assert (n.port, n.starttls) == (465, False)
+
+
+def test_reopening_ignores_column_order_and_engine_but_not_the_labels(sqlite_url: str) -> None:
+    import duckdb
+
+    ref = scored(0, 3_000)
+    Monitor(
+        "ro", ref, features=["x", "score"], prediction="score", target="fail", ledger=sqlite_url
+    )
+    assert (
+        Monitor(
+            "ro",
+            ref[["fail", "score", "x", "row_id", "day"]],
+            features=["score", "x"],
+            prediction="score",
+            target="fail",
+            ledger=sqlite_url,
+        ).name
+        == "ro"
+    )
+    con = duckdb.connect()
+    con.register("r", ref)
+    plain = Monitor("ro-plain", ref[["x", "score"]], ledger=sqlite_url)
+    again = Monitor("ro-plain", con.sql("select x, score from r"), ledger=sqlite_url)
+    assert again.id == plain.id  # the same rows held by another engine
+    with pytest.raises(InputError, match="another reference or settings"):
+        Monitor(
+            "ro",
+            ref.assign(fail=1 - ref.fail),
+            features=["x", "score"],
+            prediction="score",
+            target="fail",
+            ledger=sqlite_url,
+        )
+
+
+def test_a_negative_zero_score_keeps_the_audit_chain_whole(ledger_url: str) -> None:
+    from mlvet.ledger import open_ledger
+
+    m = Monitor(
+        "nz",
+        scored(0, 1_000),
+        prediction="score",
+        target="fail",
+        id="row_id",
+        task="binary",
+        ledger=ledger_url,
+    )
+    batch = scored(1, 100, start=9_000).drop(columns="fail")
+    batch.loc[0, "score"] = -0.0
+    m.observe(batch, batch_key="b")
+    m.label(batch.row_id[:2], [0, 1])
+    assert open_ledger(ledger_url).verify().ok
+
+
+def test_times_quality_and_lazy_starts(sqlite_url: str) -> None:
+    ref = scored(0, 2_000)
+    m = Monitor(
+        "tq",
+        ref,
+        prediction="score",
+        target="fail",
+        timestamp="day",
+        features=["x"],
+        ledger=sqlite_url,
+    )
+    batch = scored(1, 300).drop(columns="fail")
+    with pytest.raises(InputError, match="holds numbers"):
+        m.observe(batch.assign(day=np.arange(300)), batch_key="epoch")
+    with pytest.raises(InputError, match="period_start"):
+        m.observe(batch, batch_key="nat", period_start=pd.NaT)
+    m.observe(batch.drop(columns="score"), batch_key="beside", predictions=batch.score)
+    assert m.quality().empty  # the scores given beside are checked as the column
+    plain = Monitor("tq-lazy", ref[["day", "x"]], timestamp="day", ledger=sqlite_url)
+    plain.observe(pl.from_pandas(batch[["day", "x"]]).lazy(), batch_key="lazy")
+    assert plain.history().period_start.iloc[0] == "2020-03-02T00:00:00.000000Z"
+
+
+def test_a_legacy_time_column_is_still_counted_as_text() -> None:
+    from mlvet.monitoring import profile_against, profile_reference
+
+    frame_ = scored(0, 500)[["day", "x"]]
+    as_text = profile_reference(frame_.assign(day=frame_.day.astype(str)))
+    again = profile_against(frame_, as_text)  # a batch with real times, as before
+    assert again.columns["day"].kind == "categorical" and again.columns["day"].n == 500
+
+
+def test_a_batch_may_carry_unwatched_columns_with_any_name(sqlite_url: str) -> None:
+    m = Monitor("extra", scored(0, 500)[["x"]], ledger=sqlite_url)
+    batch = scored(1, 200)[["x"]]
+    batch[0] = 1.0  # an extra column named by a number
+    assert m.observe(batch, batch_key="b").drifted == []
+
+
+def test_a_monitors_file_sets_the_task_and_is_refused_before_recording(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    from mlvet.ledger import _schema as s
+    from mlvet.ledger import open_ledger
+
+    data = tmp_path / "data"
+    (data / "batches").mkdir(parents=True)
+    frame = scored(0, 600).assign(days=lambda d: np.arange(len(d)) % 8)
+    frame.to_parquet(data / "reference.parquet")
+    base = (
+        "monitors:\n  - name: ok-one\n    reference: data/reference.parquet\n"
+        "    batches: data/batches/*.parquet\n    features: [x]\n"
+        "  - name: counts\n    reference: data/reference.parquet\n"
+        "    batches: data/batches/*.parquet\n    features: [x]\n"
+        "    prediction: score\n    target: days\n    id: row_id\n"
+    )
+    (tmp_path / "m.yaml").write_text(
+        base + "    task: regression\n    rules: ['realized_auc < 0.8']\n", encoding="utf-8"
+    )
+    with pytest.raises(InputError, match="for a binary model"):
+        run_config(tmp_path / "m.yaml", ledger=sqlite_url, progress=False)
+    with open_ledger(sqlite_url).connect() as conn:
+        assert conn.execute(s.monitors.select()).first() is None
+    (tmp_path / "m.yaml").write_text(
+        base + "    task: regression\n    rules: ['realized_mae > 2']\n", encoding="utf-8"
+    )
+    assert len(run_config(tmp_path / "m.yaml", ledger=sqlite_url, progress=False)) == 2

@@ -46,6 +46,7 @@ from mlvet.monitoring._performance import (
 )
 from mlvet.monitoring._profile import (
     Profile,
+    is_time,
     profile_against,
     profile_from_dict,
     profile_reference,
@@ -122,7 +123,8 @@ class Monitor:
                 )
         skip = {c for c in (roles["target"], roles["id"], roles["timestamp"]) if c is not None}
         if features is None:  # every column but the roles' and times (never comparable)
-            watched = [c for c in columns if c not in skip and c not in _time_columns(reference)]
+            times = _time_columns(reference)
+            watched = [c for c in columns if c not in skip and c not in times]
         else:
             watched = list(features)
             clash = sorted(skip & set(watched))
@@ -184,7 +186,7 @@ class Monitor:
                             )
                         )
         if row is not None:
-            if not _same_monitor(row, config, profile):
+            if not _same_monitor(row, config, reference):
                 raise InputError(
                     f"A monitor named {name!r} exists with another reference or settings; open "
                     f"it with Monitor({name!r}) or choose another name."
@@ -250,6 +252,8 @@ class Monitor:
 
         from mlvet.ledger import _schema as s
 
+        if list(rules) == self.rules:
+            return  # the common case: no write transaction (a change is re-read below)
         with self._led.transaction() as tx:
             # read inside the transaction: another process may have changed them
             current = json.loads(
@@ -294,7 +298,7 @@ class Monitor:
             if scores is not None and self.calibrator is not None
             else {}
         )
-        quality = self._quality(batch)
+        quality = self._quality(batch, predictions)
         domain = self._domain(batch, predictions)
         if domain is not None:
             report = dataclasses.replace(report, multivariate=domain)
@@ -351,7 +355,7 @@ class Monitor:
                 self._keep_rows(tx, int(batch_id), batch_key, keys, scores)
         return report
 
-    def _quality(self, batch: Any) -> list[Any] | None:
+    def _quality(self, batch: Any, predictions: Any) -> list[Any] | None:
         """The batch's failures against the reference's assertions (None when the monitor
         has none, or the batch is a lazy engine's frame)."""
         from mlvet.data import schema_from_json, validate
@@ -362,8 +366,11 @@ class Monitor:
             return None
         if self._schema is None:
             self._schema = schema_from_json(text)
-        watched = [c for c in self._schema.columns if c in frame.columns]
-        return validate(frame.select(watched).to_native(), self._schema, dataset=self.name)
+        rows = frame.to_pandas()
+        if predictions is not None and self.prediction is not None:  # scores given beside
+            rows = rows.assign(**{self.prediction: np.asarray(predictions, dtype=float)})
+        watched = [c for c in self._schema.columns if c in rows.columns]
+        return validate(rows[watched], self._schema, dataset=self.name)
 
     def _domain(self, batch: Any, predictions: Any) -> DomainDrift | None:
         """The domain classifier's verdict on this batch against the reference sample
@@ -435,10 +442,13 @@ class Monitor:
                     "predictions= needs the batch's rows in memory; give the scores as a "
                     f"column ({self.prediction!r}) of a lazy batch instead."
                 )
+            lazy = nw.from_native(batch)
+            have = lazy.collect_schema().names()
             if needed and self.prediction is not None:
-                lazy = nw.from_native(batch)
-                have = lazy.collect_schema().names()
                 frame = lazy.select([c for c in needed if c in have]).collect(backend="pyarrow")
+            elif self.timestamp is not None and self.timestamp in have:
+                # only the earliest time is needed: the engine finds it
+                frame = lazy.select(nw.col(self.timestamp).min()).collect(backend="pyarrow")
         scores: np.ndarray | None = None
         if predictions is not None:
             if self.prediction is None:
@@ -469,7 +479,11 @@ class Monitor:
             current = Profile({k: current.columns[k] for k in self.reference.columns}, rest.n_rows)
         else:
             current = profile_against(batch, self.reference)
-            if self.prediction is not None and frame is not None:
+            if (
+                self.prediction is not None
+                and frame is not None
+                and self.prediction in frame.columns
+            ):
                 scores = scores_array(
                     _values(frame, self.prediction),
                     f"column {self.prediction!r}",
@@ -512,7 +526,8 @@ class Monitor:
                 f"batch (e.g. {sorted(taken)[:3]}); ids must be unique across a monitor's batches."
             )
         rows = [
-            {"monitor_id": self.id, "batch_id": batch_id, "row_key": k, "score": float(v)}
+            # + 0.0: a negative zero reads back from SQLite as 0.0 (and must hash the same)
+            {"monitor_id": self.id, "batch_id": batch_id, "row_key": k, "score": float(v) + 0.0}
             for k, v in zip(keys, scores.tolist(), strict=True)
         ]
         tx.conn.execute(s.monitor_rows.insert(), rows)
@@ -585,7 +600,7 @@ class Monitor:
                 update(s.monitor_rows)
                 .where(s.monitor_rows.c.id == bindparam("rid"))
                 .values(label=bindparam("lab"), labelled_at=now),
-                [{"rid": found[k][0], "lab": by_key[k]} for k in found],
+                [{"rid": found[k][0], "lab": by_key[k] + 0.0} for k in found],
             )
             touched = sorted({bid for _, bid in found.values()})
             r = s.monitor_rows
@@ -1223,40 +1238,59 @@ _SETTINGS = (
 )
 
 
-def _same_monitor(row: Any, config: dict[str, Any], profile: Profile) -> bool:
-    """Whether a recorded monitor has these settings and this reference (its profile equal
-    up to floating-point rounding of the cut points)."""
+def _same_monitor(row: Any, config: dict[str, Any], reference: Any) -> bool:
+    """Whether a recorded monitor has these settings and this reference: the reference,
+    counted on the recorded bins, gives the recorded counts (whatever engine holds it, and
+    whatever the column order), and what was learned from its labels agrees."""
     existing = json.loads(row["config_json"])
     defaults = {"decision_threshold": 0.5}  # monitors recorded before it existed
-    if any(existing.get(k, defaults.get(k)) != config.get(k) for k in _SETTINGS):
+    keys = [k for k in _SETTINGS if k != "features"]
+    if any(existing.get(k, defaults.get(k)) != config.get(k) for k in keys):
+        return False
+    # a monitor recorded before times were left out watches them too
+    legacy = _time_columns(reference) - set(config["features"])
+    if set(existing["features"]) - legacy != set(config["features"]):
         return False
     if config.get("task") is not None and existing.get("task") != config["task"]:
         return False
     mine, theirs = config.get("multivariate"), existing.get("multivariate")
     if (mine is None) != (theirs is None) or (mine and mine["sample"] != theirs["sample"]):
         return False
-    if "schema" in existing and (existing["schema"] is None) != (config.get("schema") is None):
-        return False  # assertions switched on or off (a monitor from before them keeps none)
+    for key in ("reference_performance", "calibrator"):  # learned from the labels
+        a, b = existing.get(key), config.get(key)
+        if a is None or b is None:
+            if a is not b:
+                return False
+        elif not _close(a, b):
+            return False
     if existing.get("reference_sha256") == config["reference_sha256"]:
         return True
-    return _same_profile(profile_from_dict(json.loads(row["profile_json"])), profile)
+    stored = profile_from_dict(json.loads(row["profile_json"]))
+    try:
+        recount = profile_against(reference, stored)
+    except InputError:
+        return False
+    return _same_counts(stored, recount)
 
 
-def _same_profile(a: Profile, b: Profile) -> bool:
+def _close(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    if set(a) != set(b):
+        return False
+    for k in a:
+        x, y = np.asarray(a[k], dtype=float), np.asarray(b[k], dtype=float)
+        if x.shape != y.shape or not np.allclose(x, y, rtol=1e-9, atol=1e-12):
+            return False
+    return True
+
+
+def _same_counts(a: Profile, b: Profile) -> bool:
     if a.n_rows != b.n_rows or set(a.columns) != set(b.columns):
         return False
     for name, x in a.columns.items():
         y = b.columns[name]
         if (x.kind, x.n, x.nulls, x.categories) != (y.kind, y.n, y.nulls, y.categories):
             return False
-        if x.coarse_cuts.shape != y.coarse_cuts.shape or x.fine_cuts.shape != y.fine_cuts.shape:
-            return False
-        if not (
-            np.allclose(x.coarse_cuts, y.coarse_cuts, rtol=1e-12, atol=0)
-            and np.allclose(x.fine_cuts, y.fine_cuts, rtol=1e-12, atol=0)
-            and np.array_equal(x.coarse, y.coarse)
-            and np.array_equal(x.fine, y.fine)
-        ):
+        if not (np.array_equal(x.coarse, y.coarse) and np.array_equal(x.fine, y.fine)):
             return False
     return True
 
@@ -1267,7 +1301,9 @@ def _period_text(value: Any) -> str:
 
     if isinstance(value, str):
         text = value
-    elif isinstance(value, pd.Timestamp | np.datetime64) or hasattr(value, "isoformat"):
+    elif (
+        isinstance(value, pd.Timestamp | np.datetime64) or hasattr(value, "isoformat")
+    ) and not pd.isna(value):
         text = _iso(pd.Timestamp(value))
     else:
         raise InputError(f"period_start is a date, a datetime or text; got {value!r}.")
@@ -1284,13 +1320,23 @@ def _iso(ts: Any) -> str:
 
 def _period_start(values: np.ndarray, column: str) -> str | None:
     """The earliest time in a batch's time column, as UTC ISO text (None if it has none)."""
+    import warnings
+
     import pandas as pd
 
-    try:
-        stamps = pd.to_datetime(pd.Series(values), utc=True, errors="raise")
-    except (ValueError, TypeError, OverflowError) as exc:
+    series = pd.Series(values)
+    if series.dtype.kind in "biufc":
         raise InputError(
-            f"The timestamp column {column!r} holds values that are not times: {exc}"
+            f"The timestamp column {column!r} holds numbers; give times (dates, datetimes or "
+            "ISO-8601 text), not epoch counts whose unit mlvet would have to guess."
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # pandas warns, then guesses, on ambiguous text
+            stamps = pd.to_datetime(series, utc=True, errors="raise", format="ISO8601")
+    except (ValueError, TypeError, OverflowError, Warning) as exc:
+        raise InputError(
+            f"The timestamp column {column!r} holds values that are not ISO-8601 times: {exc}"
         ) from exc
     stamps = stamps.dropna()
     return None if stamps.empty else _iso(stamps.min())
@@ -1301,4 +1347,4 @@ def _time_columns(data: Any) -> set[str]:
 
     frame = nw.from_native(data)
     schema = frame.collect_schema() if isinstance(frame, nw.LazyFrame) else frame.schema
-    return {str(n) for n, dtype in schema.items() if dtype.is_temporal()}
+    return {str(n) for n, dtype in schema.items() if is_time(dtype)}

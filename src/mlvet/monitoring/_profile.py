@@ -125,13 +125,6 @@ def _as_frame(data: Any, who: str) -> Any:
         raise InputError(f"{who}: the frame has no rows.")
     if not isinstance(frame, nw.DataFrame | nw.LazyFrame):
         raise InputError(f"{who}: expected a data frame; got a {type(data).__name__} series.")
-    names = frame.collect_schema().names() if isinstance(frame, nw.LazyFrame) else frame.columns
-    odd = [n for n in names if not isinstance(n, str)]
-    if odd:
-        raise InputError(
-            f"{who}: column names must be text; got {odd[:3]} "
-            "(name them, e.g. frame.columns = [f'x{i}' for i in range(frame.shape[1])])."
-        )
     return frame
 
 
@@ -143,18 +136,27 @@ def _fresh(base: str, taken: Any) -> str:
     return name
 
 
-def _kinds(frame: Any, names: list[str], *, skip_time: bool) -> dict[str, str]:
+def is_time(dtype: Any) -> bool:
+    """A date, a datetime or a time of day (a duration is a quantity, not a time)."""
+    import narwhals as nw
+
+    return dtype == nw.Date or dtype == nw.Time or isinstance(dtype, nw.Datetime)
+
+
+def _kinds(frame: Any, names: list[str], *, time: str) -> dict[str, str]:
     """Each column's kind from its type: numbers and booleans are numeric, text and
-    categories categorical. A date or time column is refused when named, and left out
-    when every column is watched: each batch's times are new by construction."""
+    categories categorical. A date or time column is refused when named (``time='refuse'``)
+    and left out when every column is watched (``'skip'``): each batch's times are new by
+    construction. ``'text'`` counts it as text (a reference recorded with one, before
+    times were left out)."""
     import narwhals as nw
 
     schema = frame.collect_schema() if _lazy(frame) else frame.schema
     kinds = {}
     for n in names:
         dtype = schema[n]
-        if dtype.is_temporal():
-            if skip_time:
+        if is_time(dtype) and time != "text":
+            if time == "skip":
                 continue
             raise InputError(
                 f"Column {n!r} holds dates or times: every batch's are new, so their drift "
@@ -246,7 +248,8 @@ def _lazy_cuts(frame: Any, kinds: dict[str, str], n_bins: int, fine_bins: int) -
             vals = [qs[round(float(q), 12)] for q in np.linspace(0, 1, bins + 1)[1:-1]]
             if any(v is None for v in vals):
                 return np.empty(0)  # no finite value
-            return np.unique(np.asarray(vals, dtype=float))
+            cut = np.unique(np.asarray(vals, dtype=float))
+            return np.asarray(cut[np.isfinite(cut)], dtype=float)  # interpolation can overflow
 
         out[n] = (cuts(n_bins), cuts(fine_bins))
     return out
@@ -431,7 +434,15 @@ def profile_reference(
     missing = [c for c in names if c not in columns]
     if missing:
         raise InputError(f"Columns {missing} are not in the reference; it has {columns}.")
-    kinds = _kinds(frame, names, skip_time=features is None)
+    if features is None:
+        raw = frame.collect_schema().names() if _lazy(frame) else list(frame.columns)
+        odd = [n for n in raw if not isinstance(n, str)]
+        if odd:
+            raise InputError(
+                f"reference: column names must be text; got {odd[:3]} (name them, e.g. "
+                "frame.columns = [f'x{i}' for i in range(frame.shape[1])], or pass features=)."
+            )
+    kinds = _kinds(frame, names, time="skip" if features is None else "refuse")
     names = list(kinds)
     if not names:
         raise InputError("The reference has no column to watch (only dates or times).")
@@ -536,7 +547,7 @@ def profile_against(data: Any, reference: Profile) -> Profile:
             f"Columns {missing} of the reference are missing from this batch (a schema change); "
             f"it has {columns}."
         )
-    kinds = _kinds(frame, list(reference.columns), skip_time=False)
+    kinds = _kinds(frame, list(reference.columns), time="text")
     if _lazy(frame):
         changed = [
             n for n, t in reference.columns.items() if t.kind == "numeric" and kinds[n] != "numeric"

@@ -60,8 +60,9 @@ _KEYS = {
     "model",
     "multivariate",
     "labels",
+    "task",
 }
-_ROLES = ("prediction", "target", "id", "timestamp", "model")
+_ROLES = ("prediction", "target", "id", "timestamp", "model", "task")
 _EMAIL_KEYS = {
     "host",
     "port",
@@ -195,6 +196,8 @@ def load_config(path: str | Path) -> list[dict[str, Any]]:
             if value is not None and not isinstance(value, str):
                 raise InputError(f"{where}: {role} names a column (or model): a string.")
             roles[role] = value
+        if roles["task"] not in (None, "binary", "regression"):
+            raise InputError(f"{where}: task is binary or regression; got {roles['task']!r}.")
         if not isinstance(m.get("multivariate", False), bool):
             raise InputError(f"{where}: multivariate is true or false.")
         if m.get("labels") and (roles["id"] is None or roles["target"] is None):
@@ -312,7 +315,6 @@ def _join_labels(monitor: Monitor, pattern: str | None) -> tuple[int, int]:
 def _precheck(m: dict[str, Any], led: Any) -> tuple[Any, list[Path]]:
     """The monitor's reference and batch files, once its rules, roles and files are known
     to make sense; refused (naming the monitor) before anything is recorded."""
-    import pyarrow as pa
     from sqlalchemy import select
 
     from mlvet.ledger import _schema as s
@@ -331,9 +333,7 @@ def _precheck(m: dict[str, Any], led: Any) -> tuple[Any, list[Path]]:
     else:
         skip = {roles["target"], roles["id"], roles["timestamp"]}
         watched = [
-            c
-            for c in columns
-            if c not in skip and not pa.types.is_temporal(reference.schema.field(c).type)
+            c for c in columns if c not in skip and not _is_time(reference.schema.field(c).type)
         ]
     unwatched = sorted({r.feature for r in m["rules"] if r.feature and r.feature not in watched})
     if unwatched:
@@ -345,11 +345,25 @@ def _precheck(m: dict[str, Any], led: Any) -> tuple[Any, list[Path]]:
         "estimated_": (("prediction", "target"), "prediction and target"),
         "realized_": (("prediction", "id"), "prediction and id"),
     }
+    learned: dict[str, Any] | None = None
     for rule in m["rules"]:
         for prefix, (keys, words) in needs.items():
             if rule.metric.startswith(prefix) and any(roles[k] is None for k in keys):
                 raise InputError(
                     f"Monitor {name!r}: the rule {rule.text!r} needs {words} in the file."
+                )
+        if rule.metric.startswith(("estimated_", "realized_")):
+            learned = learned or _learned(reference, roles)
+            wants = "regression" if rule.metric in ("realized_mae", "realized_rmse") else "binary"
+            if learned["task"] != wants:
+                raise InputError(
+                    f"Monitor {name!r}: the rule {rule.text!r} is for a {wants} model; this "
+                    f"one is {learned['task']} (set task: in the file if that is wrong)."
+                )
+            if rule.metric.startswith("estimated_") and "calibrator" not in learned:
+                raise InputError(
+                    f"Monitor {name!r}: the rule {rule.text!r} needs scores calibrated on "
+                    "the reference's labels (a binary target)."
                 )
         if rule.metric == "domain_auc" and not m["multivariate"]:
             raise InputError(f"Monitor {name!r}: the rule {rule.text!r} needs multivariate: true.")
@@ -371,3 +385,25 @@ def _precheck(m: dict[str, Any], led: Any) -> tuple[Any, list[Path]]:
             f"Monitor {name!r}: batch files share the name(s) {twice} (the batch key); rename them."
         )
     return reference, files
+
+
+def _is_time(arrow_type: Any) -> bool:
+    import pyarrow as pa
+
+    return bool(
+        pa.types.is_date(arrow_type)
+        or pa.types.is_timestamp(arrow_type)
+        or pa.types.is_time(arrow_type)
+    )
+
+
+def _learned(reference: Any, roles: dict[str, Any]) -> dict[str, Any]:
+    """The task (and calibrator) a monitor would learn from this reference."""
+    from mlvet.monitoring._monitor import _reference_performance
+
+    return _reference_performance(
+        reference,
+        {k: roles[k] for k in ("prediction", "target", "id", "timestamp")},
+        roles["task"],
+        0.5,
+    )
