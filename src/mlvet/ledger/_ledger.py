@@ -460,11 +460,12 @@ def _check_monitor_rows(conn: Connection, report: VerifyReport) -> None:
             scores[int(body["batch_id"])] = (seq, body["sha256"])
         for bid, digest in (body.get("batches") or {}).items() if kind == "monitor.label" else ():
             labels[int(bid)] = (seq, digest)
-    kept = {int(b) for (b,) in conn.execute(select(r.c.batch_id).distinct())}
-    for bid in sorted(kept | set(scores) | set(labels)):
-        rows = conn.execute(
-            select(r.c.row_key, r.c.score, r.c.label).where(r.c.batch_id == bid).order_by(r.c.id)
-        ).all()
+    rows_by_batch: dict[int, list[tuple[Any, Any, Any]]] = {}
+    q_rows = select(r.c.batch_id, r.c.row_key, r.c.score, r.c.label).order_by(r.c.batch_id, r.c.id)
+    for bid, key, score, label in conn.execute(q_rows):  # one pass over the kept rows
+        rows_by_batch.setdefault(int(bid), []).append((key, score, label))
+    for bid in sorted(set(rows_by_batch) | set(scores) | set(labels)):
+        rows = rows_by_batch.get(bid, [])
         seq, digest = scores.get(bid, (None, None))
         if digest != rows_digest([(k, v) for k, v, _ in rows]):
             report.problems.append(

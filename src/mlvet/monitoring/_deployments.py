@@ -65,15 +65,16 @@ def check_deployments(
             .where(s.model_versions.c.stage == "production")
             .order_by(s.models.c.name)
         ).all()
-        monitors = conn.execute(
-            select(s.monitors.c.id, s.monitors.c.name, s.monitors.c.config_json)
-        ).all()
+        monitors = [
+            (mid, mname, json.loads(cfg))
+            for mid, mname, cfg in conn.execute(
+                select(s.monitors.c.id, s.monitors.c.name, s.monitors.c.config_json)
+            )
+        ]
         for version_id, name, version in prod:
             where = Location(dataset=f"model:{name}@{version}")
             watching = [
-                (mid, mname, json.loads(cfg))
-                for mid, mname, cfg in monitors
-                if json.loads(cfg).get("model") == name
+                (mid, mname, cfg) for mid, mname, cfg in monitors if cfg.get("model") == name
             ]
             if not watching:
                 findings.append(

@@ -46,6 +46,7 @@ from mlvet.monitoring._performance import (
 )
 from mlvet.monitoring._profile import (
     Profile,
+    column_values,
     is_time,
     profile_against,
     profile_from_dict,
@@ -113,6 +114,11 @@ class Monitor:
         roles = _roles(prediction, target, id, timestamp, model)
         if task not in (None, "binary", "regression"):
             raise InputError(f"task is 'binary' or 'regression'; got {task!r}.")
+        for flag, what in ((multivariate, "multivariate"), (assertions, "assertions")):
+            if not isinstance(flag, bool):
+                raise InputError(f"{what} must be True or False; got {flag!r}.")
+        if isinstance(sample, bool) or not isinstance(sample, int) or sample < MIN_DOMAIN_ROWS:
+            raise InputError(f"sample must be an int >= {MIN_DOMAIN_ROWS}; got {sample!r}.")
         decision_threshold = check_number(decision_threshold, "decision_threshold", strict=False)
         columns = _column_names(reference)
         for role in ("prediction", "target", "id", "timestamp"):
@@ -137,27 +143,27 @@ class Monitor:
         profile = profile_reference(reference, features=watched)
         stored = profile_to_dict(profile)
         digest = _profile_digest(stored)
-        perf = _reference_performance(reference, roles, task, float(decision_threshold))
-        if assertions:
-            perf["schema"] = _reference_schema(reference, list(profile.columns))
-        kept: bytes | None = None
-        if multivariate:
-            kept = _reference_sample(reference, list(profile.columns), sample)
-            perf["multivariate"] = {
-                "method": "domain_classifier_auc",
-                "threshold": DOMAIN_THRESHOLD,
-                "sample": sample,
-                "sha256": hashlib.sha256(kept).hexdigest(),
-            }
         config = {
             "threshold": float(threshold),
             "features": list(profile.columns),
             "reference_sha256": digest,
             **roles,
             "decision_threshold": float(decision_threshold),
-            **perf,
+            **_reference_performance(reference, roles, task, float(decision_threshold)),
         }
-        if row is None:
+        if multivariate:
+            config["multivariate"] = {
+                "method": "domain_classifier_auc",
+                "threshold": DOMAIN_THRESHOLD,
+                "sample": sample,
+            }
+        kept: bytes | None = None
+        if row is None:  # what only a new monitor needs: its assertions and its sample
+            if assertions:
+                config["schema"] = _reference_schema(reference, list(profile.columns))
+            if multivariate:
+                kept = _reference_sample(reference, list(profile.columns), sample)
+                config["multivariate"]["sha256"] = hashlib.sha256(kept).hexdigest()
             with self._led.transaction() as tx:
                 # another process may have created it since: write transactions are
                 # serialised, so this sees it
@@ -230,21 +236,14 @@ class Monitor:
 
     def cannot_measure(self, metric: str) -> str | None:
         """Why this monitor cannot measure a rule's metric (None when it can)."""
-        if metric in ("psi", "drifted_share"):
-            return None
-        if metric.startswith("estimated_") and self.calibrator is None:
-            return "it estimates nothing: create it with prediction= and target= (a classifier)"
-        if metric.startswith("realized_"):
-            if self.id_column is None or self.prediction is None:
-                return "it keeps no rows to label: create it with prediction= and id="
-            wants = "regression" if metric in ("realized_mae", "realized_rmse") else "binary"
-            if self.task != wants:
-                return f"{metric} is for a {wants} model; this monitor's task is {self.task}"
-        if metric == "domain_auc" and self.config.get("multivariate") is None:
-            return "it keeps no reference sample: create it with multivariate=True"
-        if metric == "quality_failures" and self.config.get("schema") is None:
-            return "it has no assertions (a lazy reference, or assertions=False)"
-        return None
+        return unmeasurable(
+            metric,
+            calibrated=self.calibrator is not None,
+            keeps_rows=self.id_column is not None and self.prediction is not None,
+            task=self.task,
+            multivariate=self.config.get("multivariate") is not None,
+            assertions=self.config.get("schema") is not None,
+        )
 
     def keep_rules(self, rules: list[str]) -> None:
         """Record the alert rules watching this monitor (AN202 looks for them)."""
@@ -430,13 +429,8 @@ class Monitor:
 
         frame = _eager(batch)
         if frame is None:
-            # a lazy engine's batch is profiled where it lives; the few columns kept per row
-            # (id, score, time) are all that is brought back, and only when they are needed
-            needed = [
-                c
-                for c in (self.prediction, self.id_column, self.timestamp)
-                if c is not None and (self.calibrator is not None or self.id_column is not None)
-            ]
+            # a lazy engine's batch is profiled where it lives; only the columns kept per
+            # row (score, id, time) come back, and only when the scores are used
             if predictions is not None:
                 raise InputError(
                     "predictions= needs the batch's rows in memory; give the scores as a "
@@ -444,8 +438,12 @@ class Monitor:
                 )
             lazy = nw.from_native(batch)
             have = lazy.collect_schema().names()
-            if needed and self.prediction is not None:
-                frame = lazy.select([c for c in needed if c in have]).collect(backend="pyarrow")
+            scored = self.prediction is not None and (
+                self.calibrator is not None or self.id_column is not None
+            )
+            if scored:
+                kept = (self.prediction, self.id_column, self.timestamp)
+                frame = lazy.select([c for c in kept if c in have]).collect(backend="pyarrow")
             elif self.timestamp is not None and self.timestamp in have:
                 # only the earliest time is needed: the engine finds it
                 frame = lazy.select(nw.col(self.timestamp).min()).collect(backend="pyarrow")
@@ -485,7 +483,7 @@ class Monitor:
                 and self.prediction in frame.columns
             ):
                 scores = scores_array(
-                    _values(frame, self.prediction),
+                    column_values(frame, self.prediction),
                     f"column {self.prediction!r}",
                     unit=self.task == "binary",
                 )
@@ -496,9 +494,9 @@ class Monitor:
                 raise InputError(
                     f"The batch has no id column {self.id_column!r}; labels are joined by it."
                 )
-            keys = _row_keys(_values(frame, self.id_column), self.id_column)
+            keys = _row_keys(column_values(frame, self.id_column), self.id_column)
         if self.timestamp is not None and frame is not None and self.timestamp in frame.columns:
-            start = _period_start(_values(frame, self.timestamp), self.timestamp)
+            start = _period_start(column_values(frame, self.timestamp), self.timestamp)
         return current, scores, keys, start
 
     def _keep_rows(
@@ -606,36 +604,25 @@ class Monitor:
             r = s.monitor_rows
             digests = {}
             for bid in touched:  # each touched batch's labels, as they now stand
-                now_labelled = tx.conn.execute(
-                    select(r.c.row_key, r.c.label).where(
+                rows = tx.conn.execute(
+                    select(r.c.row_key, r.c.score, r.c.label).where(
                         r.c.batch_id == bid, r.c.label.is_not(None)
                     )
                 ).all()
-                digests[str(bid)] = rows_digest(sorted((k, y) for k, y in now_labelled))
-            tx.event(
-                "monitor.label",
-                {
-                    "monitor": self.name,
-                    "monitor_id": self.id,
-                    "n": len(found),
-                    "batches": digests,
-                },
-            )
-            for bid in touched:
-                rows = tx.conn.execute(
-                    select(s.monitor_rows.c.score, s.monitor_rows.c.label).where(
-                        s.monitor_rows.c.batch_id == bid, s.monitor_rows.c.label.is_not(None)
-                    )
-                ).all()
-                arr = np.asarray(rows, dtype=float).reshape(-1, 2)
+                digests[str(bid)] = rows_digest(sorted((k, y) for k, _, y in rows))
+                scored = np.asarray([(v, y) for _, v, y in rows], dtype=float).reshape(-1, 2)
                 realized = realized_metrics(
-                    arr[:, 0],
-                    arr[:, 1],
+                    scored[:, 0],
+                    scored[:, 1],
                     task=self.task or "binary",
                     decision_threshold=self.decision_threshold,
                 )
                 for metric, mv in realized.items():
                     _put_metric(tx, bid, metric, "realized", mv)
+            tx.event(
+                "monitor.label",
+                {"monitor": self.name, "monitor_id": self.id, "n": len(found), "batches": digests},
+            )
             batch_keys = [
                 r[0]
                 for r in tx.conn.execute(
@@ -1038,10 +1025,6 @@ def _eager(data: Any) -> Any:
         return None
 
 
-def _values(frame: Any, name: str) -> np.ndarray:
-    return np.asarray(frame.get_column(name).to_numpy())
-
-
 def _row_keys(values: Any, what: str) -> list[str]:
     keys = []
     for v in np.asarray(values, dtype=object).ravel().tolist():
@@ -1116,13 +1099,13 @@ def _reference_performance(
             "A monitor with a prediction column needs an eager reference (pandas, polars, "
             "pyarrow) to calibrate its scores; collect the reference sample first."
         )
-    scores = _values(frame, pred)
+    scores = column_values(frame, pred)
     if target is None:
         if task is None:
             s = scores_array(scores, f"column {pred!r}", unit=False)
             task = "binary" if s.size and s.min() >= 0 and s.max() <= 1 else "regression"
         return {"task": task}
-    labels = np.asarray(_values(frame, target))
+    labels = np.asarray(column_values(frame, target))
     if task is None:
         if labels.dtype.kind not in "biuf":
             raise InputError(
@@ -1191,8 +1174,6 @@ def _reference_sample(reference: Any, columns: list[str], n: int) -> bytes:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    if isinstance(n, bool) or not isinstance(n, int) or n < 20:
-        raise InputError(f"sample must be an int >= 20; got {n!r}.")
     frame = _eager(reference)
     if frame is None:
         raise InputError(
@@ -1348,3 +1329,32 @@ def _time_columns(data: Any) -> set[str]:
     frame = nw.from_native(data)
     schema = frame.collect_schema() if isinstance(frame, nw.LazyFrame) else frame.schema
     return {str(n) for n, dtype in schema.items() if is_time(dtype)}
+
+
+def unmeasurable(
+    metric: str,
+    *,
+    calibrated: bool,
+    keeps_rows: bool,
+    task: str | None,
+    multivariate: bool,
+    assertions: bool,
+) -> str | None:
+    """Why a monitor with these settings can never measure a rule's metric (None when it
+    can): one answer for a monitor and for a monitors file checked before it exists."""
+    if metric.startswith("estimated_") and not calibrated:
+        return (
+            "it estimates nothing: it needs prediction and target, a binary classifier's "
+            "scores calibrated on the reference's labels"
+        )
+    if metric.startswith("realized_"):
+        if not keeps_rows:
+            return "it keeps no rows to label: it needs prediction and id"
+        wants = "regression" if metric in ("realized_mae", "realized_rmse") else "binary"
+        if task != wants:
+            return f"{metric} is for a {wants} model; this one's task is {task}"
+    if metric == "domain_auc" and not multivariate:
+        return "it keeps no reference sample: it needs multivariate: true (multivariate=True)"
+    if metric == "quality_failures" and not assertions:
+        return "it has no assertions (a lazy reference, or assertions=False)"
+    return None

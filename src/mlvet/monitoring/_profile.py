@@ -99,7 +99,8 @@ class Profile:
         )
 
 
-def _column(frame: Any, name: str) -> np.ndarray:
+def column_values(frame: Any, name: str) -> np.ndarray:
+    """One column of an eager frame as a numpy array."""
     import narwhals as nw
 
     return (
@@ -464,7 +465,7 @@ def profile_reference(
         if kinds[name] == "categorical":
             cols[name] = _profile_from(frame, name, ColumnProfile(name, "categorical"))
             continue
-        values = _column(frame, name)
+        values = column_values(frame, name)
         finite, nulls = _numeric(values)
         template = ColumnProfile(
             name, "numeric", coarse_cuts=_cuts(finite, n_bins), fine_cuts=_cuts(finite, fine_bins)
@@ -491,7 +492,7 @@ def _profile_from(frame: Any, name: str, template: ColumnProfile) -> ColumnProfi
                 int(series.null_count()),
                 categories={str(k): int(v) for k, v in zip(keys, ks, strict=True)},
             )
-    return _profile_column(_column(frame, name), template)
+    return _profile_column(column_values(frame, name), template)
 
 
 def _profile_column(values: np.ndarray, template: ColumnProfile) -> ColumnProfile:

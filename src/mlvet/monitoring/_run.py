@@ -41,7 +41,7 @@ from mlvet._io import read_table
 from mlvet.exceptions import InputError
 from mlvet.monitoring._alerts import AlertRule, LogNotifier, WebhookNotifier, evaluate
 from mlvet.monitoring._email import EmailNotifier
-from mlvet.monitoring._monitor import Monitor
+from mlvet.monitoring._monitor import Monitor, unmeasurable
 
 __all__ = ["load_config", "run_config"]
 
@@ -315,9 +315,11 @@ def _join_labels(monitor: Monitor, pattern: str | None) -> tuple[int, int]:
 def _precheck(m: dict[str, Any], led: Any) -> tuple[Any, list[Path]]:
     """The monitor's reference and batch files, once its rules, roles and files are known
     to make sense; refused (naming the monitor) before anything is recorded."""
+    import narwhals as nw
     from sqlalchemy import select
 
     from mlvet.ledger import _schema as s
+    from mlvet.monitoring._profile import is_time
 
     name, roles = m["name"], m["roles"]
     reference = read_table(m["reference"])
@@ -332,41 +334,27 @@ def _precheck(m: dict[str, Any], led: Any) -> tuple[Any, list[Path]]:
         watched = [*m["features"], *([roles["prediction"]] if roles["prediction"] else [])]
     else:
         skip = {roles["target"], roles["id"], roles["timestamp"]}
-        watched = [
-            c for c in columns if c not in skip and not _is_time(reference.schema.field(c).type)
-        ]
+        schema = nw.from_native(reference).schema
+        watched = [c for c in columns if c not in skip and not is_time(schema[c])]
     unwatched = sorted({r.feature for r in m["rules"] if r.feature and r.feature not in watched})
     if unwatched:
         raise InputError(
             f"Monitor {name!r}: its rules name column(s) {unwatched} it does not watch; it "
             f"watches {watched}."
         )
-    needs = {
-        "estimated_": (("prediction", "target"), "prediction and target"),
-        "realized_": (("prediction", "id"), "prediction and id"),
-    }
-    learned: dict[str, Any] | None = None
+    performance = [r for r in m["rules"] if r.metric.startswith(("estimated_", "realized_"))]
+    learned = _learned(reference, roles) if performance else {"task": roles["task"]}
     for rule in m["rules"]:
-        for prefix, (keys, words) in needs.items():
-            if rule.metric.startswith(prefix) and any(roles[k] is None for k in keys):
-                raise InputError(
-                    f"Monitor {name!r}: the rule {rule.text!r} needs {words} in the file."
-                )
-        if rule.metric.startswith(("estimated_", "realized_")):
-            learned = learned or _learned(reference, roles)
-            wants = "regression" if rule.metric in ("realized_mae", "realized_rmse") else "binary"
-            if learned["task"] != wants:
-                raise InputError(
-                    f"Monitor {name!r}: the rule {rule.text!r} is for a {wants} model; this "
-                    f"one is {learned['task']} (set task: in the file if that is wrong)."
-                )
-            if rule.metric.startswith("estimated_") and "calibrator" not in learned:
-                raise InputError(
-                    f"Monitor {name!r}: the rule {rule.text!r} needs scores calibrated on "
-                    "the reference's labels (a binary target)."
-                )
-        if rule.metric == "domain_auc" and not m["multivariate"]:
-            raise InputError(f"Monitor {name!r}: the rule {rule.text!r} needs multivariate: true.")
+        why = unmeasurable(
+            rule.metric,
+            calibrated="calibrator" in learned,
+            keeps_rows=roles["prediction"] is not None and roles["id"] is not None,
+            task=learned["task"],
+            multivariate=m["multivariate"],
+            assertions=True,  # a file's reference is in memory: its assertions are inferred
+        )
+        if why is not None:
+            raise InputError(f"Monitor {name!r}: the rule {rule.text!r} can never hold: {why}.")
     if roles["model"] is not None:
         with led.connect() as conn:
             known = conn.execute(
@@ -385,16 +373,6 @@ def _precheck(m: dict[str, Any], led: Any) -> tuple[Any, list[Path]]:
             f"Monitor {name!r}: batch files share the name(s) {twice} (the batch key); rename them."
         )
     return reference, files
-
-
-def _is_time(arrow_type: Any) -> bool:
-    import pyarrow as pa
-
-    return bool(
-        pa.types.is_date(arrow_type)
-        or pa.types.is_timestamp(arrow_type)
-        or pa.types.is_time(arrow_type)
-    )
 
 
 def _learned(reference: Any, roles: dict[str, Any]) -> dict[str, Any]:
