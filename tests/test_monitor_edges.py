@@ -334,3 +334,15 @@ def test_a_monitors_file_sets_the_task_and_is_refused_before_recording(
         base + "    task: regression\n    rules: ['realized_mae > 2']\n", encoding="utf-8"
     )
     assert len(run_config(tmp_path / "m.yaml", ledger=sqlite_url, progress=False)) == 2
+
+
+def test_a_rule_given_alone_or_a_flag_given_as_text_is_named(sqlite_url: str) -> None:
+    from mlvet.monitoring import drift
+
+    m = Monitor("alone", scored(0, 300)[["x"]], ledger=sqlite_url)
+    with pytest.raises(InputError, match="list of rules"):
+        evaluate(m, "psi > 0.2")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="multivariate must be True or False"):
+        Monitor("flag", scored(0, 300)[["x"]], multivariate="yes", ledger=sqlite_url)  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="multivariate must be True or False"):
+        drift(scored(0, 300)[["x"]], scored(1, 300)[["x"]], multivariate="no")  # type: ignore[arg-type]

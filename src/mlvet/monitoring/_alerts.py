@@ -238,6 +238,8 @@ def evaluate(
     from mlvet.ledger import _schema as s
     from mlvet.ledger._ledger import now_iso
 
+    if isinstance(rules, str | AlertRule):
+        raise InputError(f"rules is a list of rules; got one on its own: {rules!r} (write [it]).")
     parsed = [r if isinstance(r, AlertRule) else AlertRule.parse(r) for r in rules]
     for n in notifiers:
         if not hasattr(n, "notify"):

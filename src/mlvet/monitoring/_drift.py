@@ -277,6 +277,8 @@ def drift(
     ``multivariate=True`` also by a domain classifier (rows in memory only)."""
     import dataclasses
 
+    if not isinstance(multivariate, bool):
+        raise InputError(f"multivariate must be True or False; got {multivariate!r}.")
     ref = profile_reference(reference, features=features, n_bins=n_bins)
     report = compare_profiles(ref, profile_against(current, ref), threshold=threshold)
     if not multivariate:
