@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -27,7 +28,7 @@ from mlvet._io import read_table
 from mlvet._scorecard import scorecard, scorecard_json
 from mlvet._version import __version__
 from mlvet.catalog import Severity, get_antipattern, rule_page, rules
-from mlvet.exceptions import InputError, MlvetError
+from mlvet.exceptions import ConfigError, InputError, MlvetError
 from mlvet.ledger import Ledger, read_findings, upgrade
 from mlvet.report import render
 
@@ -82,6 +83,11 @@ alerts_app = typer.Typer(
 )
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(models_app, name="models")
+token_app = typer.Typer(
+    help="Access tokens for the dashboard and its API (viewer, reviewer, admin).",
+    no_args_is_help=True,
+)
+app.add_typer(token_app, name="token")
 
 
 DbOpt = Annotated[
@@ -1313,6 +1319,107 @@ def monitor_check_cmd(
     found = check_deployments(max_age_days=max_age_days, ledger=_existing_ledger(db))
     typer.echo(render(found, fmt.value))
     _exit_for(bool(found), exit_zero)
+
+
+# --- dashboard ------------------------------------------------------------------------
+class Role(StrEnum):
+    viewer = "viewer"
+    reviewer = "reviewer"
+    admin = "admin"
+
+
+@token_app.command("create")
+def token_create_cmd(
+    role: Annotated[Role, typer.Option("--role", help="viewer, reviewer or admin.")],
+    name: Annotated[
+        str | None, typer.Option("--name", help="Who or what holds it (default: your user).")
+    ] = None,
+    db: DbOpt = None,
+) -> None:
+    """Create a token and print it (this once; the ledger keeps only its SHA-256)."""
+    from mlvet._config import get_settings
+    from mlvet.dashboard import create_token
+
+    info, secret = create_token(
+        name or get_settings().actor, role.value, ledger=_existing_ledger(db)
+    )
+    err.print(
+        f"token {info.id} for {escape(info.name)} ({info.role}); copy it now, it is not "
+        "shown again:"
+    )
+    typer.echo(secret)
+
+
+@token_app.command("list")
+def token_list_cmd(db: DbOpt = None, fmt: FormatOpt = TextOrJson.text) -> None:
+    """Every token: name, role, who made it, whether it is revoked (never the token)."""
+    from dataclasses import asdict
+
+    from mlvet.dashboard import tokens
+
+    found = tokens(ledger=_existing_ledger(db))
+    if fmt is TextOrJson.json:
+        typer.echo(json.dumps([asdict(t) for t in found], indent=2))
+        return
+    table = Table("id", "name", "role", "starts", "created", "by", "revoked", title="tokens")
+    for t in found:
+        table.add_row(
+            str(t.id),
+            escape(t.name),
+            t.role,
+            t.prefix + "…",
+            t.created_at,
+            escape(t.created_by),
+            t.revoked_at or "",
+        )
+    console.print(table)
+
+
+@token_app.command("revoke")
+def token_revoke_cmd(
+    token_id: Annotated[int, typer.Argument(help="The token's id (`mlvet token list`).")],
+    db: DbOpt = None,
+) -> None:
+    """Revoke a token: it and its browser sessions stop working at once."""
+    from mlvet.dashboard import revoke_token
+
+    info = revoke_token(token_id, ledger=_existing_ledger(db))
+    console.print(f"token {info.id} ({escape(info.name)}) revoked at {info.revoked_at}")
+
+
+@app.command("serve")
+def serve_cmd(
+    db: DbOpt = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.", min=1, max=65535)] = 8765,
+    workers: Annotated[int, typer.Option(help="uvicorn worker processes.", min=1, max=64)] = 2,
+) -> None:
+    """Run the dashboard (and its JSON API under /api) on a ledger."""
+    try:
+        import uvicorn
+
+        import mlvet.dashboard._app  # noqa: F401  (fail here, with the fix, if the extra is missing)
+    except ImportError as exc:
+        raise ConfigError(
+            f"The dashboard needs the 'dashboard' extra ({exc.name} is missing): "
+            "pip install 'mlvet[dashboard]'."
+        ) from exc
+    led = _existing_ledger(db)
+    url = led.url.render_as_string(hide_password=False)
+    led.dispose()
+    os.environ["MLVET_DASHBOARD_DB"] = url
+    err.print(
+        f"mlvet dashboard on http://{host}:{port}/ for {escape(led.display_url)} "
+        f"({workers} worker(s)); log in with a token from `mlvet token create`."
+    )
+    uvicorn.run(
+        "mlvet.dashboard._app:factory",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
 
 
 # --- demo -----------------------------------------------------------------------------

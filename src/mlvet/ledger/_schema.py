@@ -93,6 +93,7 @@ runs = Table(
     *_audit_cols(),
     Index(None, "kind", "started_at"),
     Index(None, "name"),
+    Index(None, "started_at", "id"),
 )
 
 # --- data catalog and lineage --------------------------------------------------------
@@ -346,6 +347,7 @@ prediction_batches = Table(
     *_audit_cols(),
     UniqueConstraint("monitor_id", "batch_key"),
     Index(None, "monitor_id", "period_start"),
+    Index(None, "monitor_id", "id"),
 )
 
 drift_results = Table(
@@ -415,6 +417,7 @@ alerts = Table(
     Column("reason", Text, nullable=True),
     *_audit_cols(),
     Index(None, "status", "updated_at"),
+    Index(None, "monitor_id", "id"),
 )
 
 decisions = Table(
@@ -447,6 +450,33 @@ review_items = Table(
     Column("decided_at", TS, nullable=True),
     *_audit_cols(),
     Index(None, "status", "created_at"),
+    Index(None, "status", "id"),
+)
+
+# --- the dashboard's access tokens and browser sessions -------------------------------
+api_tokens = Table(  # only a SHA-256 of each token is kept; the token is shown once
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("revoked_at", TS, nullable=True),
+    Column("revoked_by", String(200), nullable=True),
+    *_audit_cols(),
+)
+
+dashboard_sessions = Table(  # outside the chain: logins and logouts are chained as events
+    "dashboard_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("token_id", Integer, ForeignKey("api_tokens.id"), nullable=False),
+    Column("csrf", String(64), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("expires_at", TS, nullable=False),
+    Index(None, "token_id"),
 )
 
 AUDITED_TABLES: tuple[Table, ...] = tuple(t for t in metadata.sorted_tables if "event_seq" in t.c)
