@@ -19,6 +19,7 @@ from urllib.parse import quote, urlencode
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, Field
@@ -173,9 +174,9 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
             "review queue and audit trail. Send a token as `Authorization: Bearer <token>` "
             "(create one with `mlvet token create --role viewer|reviewer|admin`)."
         ),
-        docs_url="/api/docs",
+        docs_url=None,  # the interactive docs load their code from a CDN; the page must work offline
         redoc_url=None,
-        openapi_url="/api/openapi.json",
+        openapi_url=None,  # served below, behind a token like every other route
     )
     app.state.ledger = led
     static = resources.files("mlvet.dashboard") / "static"
@@ -241,7 +242,12 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
         found = session_principal(led, request.cookies.get(SESSION_COOKIE))
         return found
 
-    def api_user(request: Request) -> Principal:
+    bearer = HTTPBearer(auto_error=False, description="A token from `mlvet token create`.")
+
+    def api_user(
+        request: Request,
+        _credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
+    ) -> Principal:
         found = _who(request)
         if found is None:
             raise HTTPException(401, "A token is needed: send `Authorization: Bearer <token>`.")
@@ -305,6 +311,10 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
     def health() -> dict[str, Any]:
         """Liveness: answers without a token, and says nothing about the ledger's contents."""
         return {"status": "ok", "version": __version__}
+
+    @app.get(f"{api}/openapi.json", include_in_schema=False)
+    def openapi_schema(user: ApiUser) -> JSONResponse:
+        return JSONResponse(app.openapi())
 
     @app.get(f"{api}/me", tags=["meta"], responses=ERRORS)
     def me(user: ApiUser) -> dict[str, Any]:

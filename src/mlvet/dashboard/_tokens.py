@@ -114,6 +114,8 @@ def create_token(
                 "token_hash": _digest(secret),
                 "prefix": secret[: len(PREFIX) + 4],
                 "created_by": tx.actor,
+                "revoked_at": None,
+                "revoked_by": None,
             },
         )
     return _token(led, int(pk)), secret
