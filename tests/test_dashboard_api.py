@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select, text
 
 from mlvet.dashboard import create_app, create_token, revoke_token, tokens
-from mlvet.exceptions import InputError, NotFoundError
+from mlvet.exceptions import InputError, NotFoundError, StateError
 from mlvet.ledger import _schema as s
 from mlvet.ledger import open_ledger
 from tests._dashboard_world import HOSTILE, HOSTILE_IMG, build_world
@@ -149,7 +149,7 @@ def test_roles_on_every_route_that_changes_something(world: dict[str, Any]) -> N
             answer = client.post(path, json=bodies[route.path], headers=_auth(tok[role]))
             if allowed:
                 # allowed: done, or refused for what it asks (e.g. acknowledged already)
-                assert answer.status_code in (200, 201, 400), (path, role, answer.text)
+                assert answer.status_code in (200, 201, 409), (path, role, answer.text)
             else:
                 assert answer.status_code == 403, (path, role, answer.text)
                 assert minimum[route.path] in answer.json()["error"]
@@ -175,7 +175,7 @@ def test_alerts_acknowledged_and_resolved_with_who_and_why(world: dict[str, Any]
     )
     assert ack.status_code == 200 and ack.json()["status"] == "acknowledged"
     again = client.post(f"/api/alerts/{first}/acknowledge", json={"reason": "x"}, headers=rev)
-    assert again.status_code == 400 and "acknowledged already" in again.json()["error"]
+    assert again.status_code == 409 and "acknowledged already" in again.json()["error"]
     done = client.post(f"/api/alerts/{first}/resolve", json={"reason": "feed fixed"}, headers=rev)
     assert done.json()["status"] == "resolved"
     blank = client.post(f"/api/alerts/{first}/resolve", json={"reason": ""}, headers=rev)
@@ -227,7 +227,7 @@ def test_reviews_are_decided_once_and_paginate_by_keyset(world: dict[str, Any]) 
     twice = client.post(
         f"/api/reviews/{item}/decide", json={"label": 1, "reason": "x"}, headers=rev
     )
-    assert twice.status_code == 400 and "not overwritten" in twice.json()["error"]
+    assert twice.status_code == 409 and "not overwritten" in twice.json()["error"]
     assert (
         client.get("/api/reviews", params={"status": "decided"}, headers=rev).json()["total"] == 1
     )
@@ -425,7 +425,7 @@ def test_tokens_validate_and_show_the_secret_once(sqlite_url: str) -> None:
     with pytest.raises(NotFoundError):
         revoke_token(99, ledger=sqlite_url)
     revoke_token(info.id, actor="alice", ledger=sqlite_url)
-    with pytest.raises(InputError, match="revoked already"):
+    with pytest.raises(StateError, match="revoked already"):
         revoke_token(info.id, ledger=sqlite_url)
     assert not tokens(ledger=sqlite_url)[0].active
     assert open_ledger(sqlite_url).verify().ok

@@ -4,7 +4,8 @@ The hierarchy::
 
     MlvetError                      base of everything mlvet raises on purpose
     ├── InputError (ValueError)     bad arguments or data handed to a public function
-    │   └── UnknownRuleError (LookupError)   a finding code that is not in the catalog
+    │   ├── UnknownRuleError (LookupError)   a finding code that is not in the catalog
+    │   └── StateError              the record is past the state this needs (decided, resolved)
     ├── ConfigError                 a setting that cannot be used (bad URL, bad pyproject table)
     ├── LedgerError                 the ledger cannot be opened, migrated or written
     │   ├── LedgerNotInitialisedError       a server ledger without the mlvet schema
@@ -37,6 +38,7 @@ __all__ = [
     "LedgerOutdatedError",
     "MlvetError",
     "NotFoundError",
+    "StateError",
     "UnknownRuleError",
     "VaultError",
     "VaultIntegrityError",
@@ -53,6 +55,11 @@ class InputError(MlvetError, ValueError):
 
 class UnknownRuleError(InputError, LookupError):
     """A finding code that the catalog does not define."""
+
+
+class StateError(InputError):
+    """The record is in a state where this cannot be done (a review already decided, an
+    alert already resolved, a token already revoked)."""
 
 
 class ConfigError(MlvetError):

@@ -22,7 +22,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mlvet._version import __version__
@@ -40,7 +40,7 @@ from mlvet.dashboard._tokens import (
     session_principal,
     tokens,
 )
-from mlvet.exceptions import InputError, MlvetError, NotFoundError
+from mlvet.exceptions import InputError, MlvetError, NotFoundError, StateError
 from mlvet.ledger import Ledger, open_ledger
 
 __all__ = ["create_app", "factory"]
@@ -63,16 +63,22 @@ NAV = (
     ("audit", "/audit", "Audit"),
 )
 
+MAX_ID = 2**31 - 1  # the largest id an INTEGER column holds on PostgreSQL
+ItemId = Annotated[int, Path(ge=1, le=MAX_ID, description="A number from this ledger.")]
 Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")]
 Cursor = Annotated[
     str | None, Query(max_length=400, description="`next_cursor` of the previous page.")
 ]
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "A bad argument; the message names it and the fix."},
+    409: {"description": "The record is past that state (decided, resolved, revoked)."},
     401: {"description": "No valid token or session."},
     403: {"description": "The token's role may not do this (or a CSRF secret is missing)."},
     404: {"description": "Nothing of that name or number in the ledger."},
 }
+
+
+TEXT = r"[^\s\x1c-\x1f]"  # at least one character that is not blank (as str.strip sees it)
 
 
 class NotLoggedIn(Exception):
@@ -83,16 +89,21 @@ class NotLoggedIn(Exception):
 
 
 class Reason(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000, description="Why (kept in the ledger).")
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(
+        min_length=1, max_length=2000, pattern=TEXT, description="Why (kept in the ledger)."
+    )
 
 
 class Decision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     label: str | int | float | bool = Field(description="The class (or value) the row has.")
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: str = Field(min_length=1, max_length=2000, pattern=TEXT)
 
 
 class NewToken(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200, pattern=TEXT)
     role: str = Field(pattern="^(viewer|reviewer|admin)$")
 
 
@@ -219,6 +230,10 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
     async def _not_found(request: Request, exc: NotFoundError) -> Response:
         return _error_page(request, 404, str(exc))
 
+    @app.exception_handler(StateError)
+    async def _conflict(request: Request, exc: StateError) -> Response:
+        return _error_page(request, 409, str(exc))
+
     @app.exception_handler(MlvetError)
     async def _bad_input(request: Request, exc: MlvetError) -> Response:
         return _error_page(request, 400, str(exc))
@@ -336,7 +351,7 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
         return dict(page.to_dict())
 
     @app.get(f"{api}/findings/{{finding_id}}", tags=["scorecard"], responses=ERRORS)
-    def api_finding(user: ApiUser, finding_id: Annotated[int, Path(ge=1)]) -> dict[str, Any]:
+    def api_finding(user: ApiUser, finding_id: ItemId) -> dict[str, Any]:
         return dict(read(q.finding, finding_id))
 
     @app.get(f"{api}/runs", tags=["experiments"], responses=ERRORS)
@@ -370,24 +385,24 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
         return dict(read(q.experiments_page, kind, cursor=cursor, limit=limit).to_dict())
 
     @app.get(f"{api}/searches/{{search_id}}", tags=["experiments"], responses=ERRORS)
-    def api_search(user: ApiUser, search_id: Annotated[int, Path(ge=1)]) -> dict[str, Any]:
+    def api_search(user: ApiUser, search_id: ItemId) -> dict[str, Any]:
         return dict(read(q.search, search_id))
 
     @app.get(f"{api}/searches/{{search_id}}/trials", tags=["experiments"], responses=ERRORS)
     def api_trials(
         user: ApiUser,
-        search_id: Annotated[int, Path(ge=1)],
+        search_id: ItemId,
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> dict[str, Any]:
         return dict(read(q.trials_page, search_id, cursor=cursor, limit=limit).to_dict())
 
     @app.get(f"{api}/comparisons/{{item_id}}", tags=["experiments"], responses=ERRORS)
-    def api_comparison(user: ApiUser, item_id: Annotated[int, Path(ge=1)]) -> dict[str, Any]:
+    def api_comparison(user: ApiUser, item_id: ItemId) -> dict[str, Any]:
         return dict(read(q.comparison, item_id))
 
     @app.get(f"{api}/ablations/{{item_id}}", tags=["experiments"], responses=ERRORS)
-    def api_ablation(user: ApiUser, item_id: Annotated[int, Path(ge=1)]) -> dict[str, Any]:
+    def api_ablation(user: ApiUser, item_id: ItemId) -> dict[str, Any]:
         return dict(read(q.ablation, item_id))
 
     @app.get(f"{api}/datasets", tags=["catalog"], responses=ERRORS)
@@ -399,11 +414,11 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
         return dict(read(q.dataset, name))
 
     @app.get(f"{api}/versions/{{version_id}}", tags=["catalog"], responses=ERRORS)
-    def api_version(user: ApiUser, version_id: Annotated[int, Path(ge=1)]) -> dict[str, Any]:
+    def api_version(user: ApiUser, version_id: ItemId) -> dict[str, Any]:
         return dict(read(q.dataset_version, version_id))
 
     @app.get(f"{api}/versions/{{version_id}}/lineage", tags=["catalog"], responses=ERRORS)
-    def api_lineage(user: ApiUser, version_id: Annotated[int, Path(ge=1)]) -> dict[str, Any]:
+    def api_lineage(user: ApiUser, version_id: ItemId) -> dict[str, Any]:
         return dict(read(q.lineage_graph, version_id))
 
     @app.get(f"{api}/vaults", tags=["vault"], responses=ERRORS)
@@ -469,16 +484,12 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
         return dict(page.to_dict())
 
     @app.post(f"{api}/alerts/{{alert_id}}/acknowledge", tags=["alerts"], responses=ERRORS)
-    def api_ack(
-        user: ApiUser, alert_id: Annotated[int, Path(ge=1)], body: Reason
-    ) -> dict[str, Any]:
+    def api_ack(user: ApiUser, alert_id: ItemId, body: Reason) -> dict[str, Any]:
         need("reviewer")(user)
         return _move_alert(alert_id, "acknowledge", user, body.reason)
 
     @app.post(f"{api}/alerts/{{alert_id}}/resolve", tags=["alerts"], responses=ERRORS)
-    def api_resolve(
-        user: ApiUser, alert_id: Annotated[int, Path(ge=1)], body: Reason
-    ) -> dict[str, Any]:
+    def api_resolve(user: ApiUser, alert_id: ItemId, body: Reason) -> dict[str, Any]:
         need("reviewer")(user)
         return _move_alert(alert_id, "resolve", user, body.reason)
 
@@ -492,13 +503,11 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
         return dict(read(q.reviews_page, status=status, cursor=cursor, limit=limit).to_dict())
 
     @app.get(f"{api}/reviews/{{item_id}}", tags=["reviews"], responses=ERRORS)
-    def api_review(user: ApiUser, item_id: Annotated[int, Path(ge=1)]) -> dict[str, Any]:
+    def api_review(user: ApiUser, item_id: ItemId) -> dict[str, Any]:
         return dict(read(q.review, item_id))
 
     @app.post(f"{api}/reviews/{{item_id}}/decide", tags=["reviews"], responses=ERRORS)
-    def api_decide(
-        user: ApiUser, item_id: Annotated[int, Path(ge=1)], body: Decision
-    ) -> dict[str, Any]:
+    def api_decide(user: ApiUser, item_id: ItemId, body: Decision) -> dict[str, Any]:
         need("reviewer")(user)
         return _decide(item_id, body.label, user, body.reason)
 
@@ -531,7 +540,7 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
         return _token_dict(info) | {"token": secret}
 
     @app.post(f"{api}/tokens/{{token_id}}/revoke", tags=["settings"], responses=ERRORS)
-    def api_token_revoke(user: ApiUser, token_id: Annotated[int, Path(ge=1)]) -> dict[str, Any]:
+    def api_token_revoke(user: ApiUser, token_id: ItemId) -> dict[str, Any]:
         need("admin")(user)
         return _token_dict(revoke_token(token_id, actor=user.name, ledger=led))
 
@@ -561,7 +570,11 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
     def _vault(name: str) -> dict[str, Any]:
         from mlvet.vault import Vault
 
-        info = Vault(name, ledger=led).info().to_dict()
+        try:
+            vault = Vault(name, ledger=led)
+        except InputError as exc:  # a name no vault can have
+            raise NotFoundError(f"No vault named {name!r} in this ledger.") from exc
+        info = vault.info().to_dict()
         info["reads"] = read(q.vault_reads_page, name, limit=1).total
         return dict(info)
 
@@ -673,7 +686,7 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
         )
 
     @app.get("/findings/{finding_id}", include_in_schema=False)
-    def finding_page(request: Request, user: PageUser, finding_id: int) -> Response:
+    def finding_page(request: Request, user: PageUser, finding_id: ItemId) -> Response:
         return render(request, "finding.html", f=read(q.finding, finding_id), section="scorecard")
 
     @app.get("/rules/{code}", include_in_schema=False)
@@ -700,7 +713,7 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
         return render(request, "dataset.html", d=read(q.dataset, name), section="catalog")
 
     @app.get("/versions/{version_id}", include_in_schema=False)
-    def version_page(request: Request, user: PageUser, version_id: int) -> Response:
+    def version_page(request: Request, user: PageUser, version_id: ItemId) -> Response:
         v = read(q.dataset_version, version_id)
         graph = layout(read(q.lineage_graph, version_id))
         return render(request, "version.html", v=v, graph=graph, section="catalog")
@@ -729,7 +742,11 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
 
     @app.get("/searches/{search_id}", include_in_schema=False)
     def search_page(
-        request: Request, user: PageUser, search_id: int, cursor: Cursor = None, limit: Limit = 50
+        request: Request,
+        user: PageUser,
+        search_id: ItemId,
+        cursor: Cursor = None,
+        limit: Limit = 50,
     ) -> Response:
         return render(
             request,
@@ -740,13 +757,13 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
         )
 
     @app.get("/comparisons/{item_id}", include_in_schema=False)
-    def comparison_page(request: Request, user: PageUser, item_id: int) -> Response:
+    def comparison_page(request: Request, user: PageUser, item_id: ItemId) -> Response:
         return render(
             request, "comparison.html", c=read(q.comparison, item_id), section="experiments"
         )
 
     @app.get("/ablations/{item_id}", include_in_schema=False)
-    def ablation_page(request: Request, user: PageUser, item_id: int) -> Response:
+    def ablation_page(request: Request, user: PageUser, item_id: ItemId) -> Response:
         return render(request, "ablation.html", a=read(q.ablation, item_id), section="experiments")
 
     @app.get("/runs/{run_id}", include_in_schema=False)
@@ -847,7 +864,7 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
     def alert_action(
         request: Request,
         user: PageUser,
-        alert_id: int,
+        alert_id: ItemId,
         action: Annotated[str, Path(pattern="^(acknowledge|resolve)$")],
         reason: Annotated[str, Form(max_length=2000)] = "",
     ) -> Response:
@@ -868,7 +885,7 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
         return render(request, "reviews.html", page=page, status=status, section="reviews")
 
     @app.get("/reviews/{item_id}", include_in_schema=False)
-    def review_page(request: Request, user: PageUser, item_id: int) -> Response:
+    def review_page(request: Request, user: PageUser, item_id: ItemId) -> Response:
         return render(request, "review.html", r=read(q.review, item_id), section="reviews")
 
     @app.post(
@@ -877,7 +894,7 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
     def review_action(
         request: Request,
         user: PageUser,
-        item_id: int,
+        item_id: ItemId,
         action: Annotated[str, Form(pattern="^(approve|override)$")],
         reason: Annotated[str, Form(max_length=2000)] = "",
         label: Annotated[str, Form(max_length=255)] = "",
@@ -945,7 +962,7 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
         include_in_schema=False,
         dependencies=[Depends(form_csrf)],
     )
-    def settings_revoke(request: Request, user: PageUser, token_id: int) -> Response:
+    def settings_revoke(request: Request, user: PageUser, token_id: ItemId) -> Response:
         need("admin")(user)
         revoke_token(token_id, actor=user.name, ledger=led)
         return RedirectResponse("/settings", status_code=303)

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from mlvet._checks import check_name
-from mlvet.exceptions import InputError, NotFoundError
+from mlvet.exceptions import InputError, NotFoundError, StateError
 from mlvet.ledger import Ledger, now_iso, open_ledger
 from mlvet.ledger import _schema as s
 
@@ -158,7 +158,7 @@ def revoke_token(
         if row is None:
             raise NotFoundError(f"No token {token_id}; list them with `mlvet token list`.")
         if row["revoked_at"] is not None:
-            raise InputError(f"Token {token_id} was revoked already, at {row['revoked_at']}.")
+            raise StateError(f"Token {token_id} was revoked already, at {row['revoked_at']}.")
         tx.update(s.api_tokens, token_id, {"revoked_at": now_iso(), "revoked_by": tx.actor})
         tx.conn.execute(
             delete(s.dashboard_sessions).where(s.dashboard_sessions.c.token_id == token_id)

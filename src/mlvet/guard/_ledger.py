@@ -28,7 +28,7 @@ import numpy as np
 from mlvet._checks import check_name, check_number, check_reason
 from mlvet._findings import Finding, Location
 from mlvet._json import canonical_json
-from mlvet.exceptions import InputError, NotFoundError
+from mlvet.exceptions import InputError, NotFoundError, StateError
 
 __all__ = [
     "STAGES",
@@ -542,7 +542,7 @@ def decide(
         if row is None:
             raise NotFoundError(f"No review item {item_id}; list them with `mlvet review list`.")
         if row["status"] != "open":
-            raise InputError(
+            raise StateError(
                 f"Review item {item_id} was decided already by {row['reviewer']} at "
                 f"{row['decided_at']}; a decision is not overwritten."
             )

@@ -30,7 +30,7 @@ from typing import Any
 
 from mlvet._checks import check_name, check_number, check_reason
 from mlvet._json import canonical_json
-from mlvet.exceptions import InputError, NotFoundError
+from mlvet.exceptions import InputError, NotFoundError, StateError
 
 __all__ = [
     "Alert",
@@ -358,9 +358,9 @@ def _move(alert_id: int, status: str, who: str, reason: str, ledger: Any) -> Ale
         if row is None:
             raise NotFoundError(f"No alert {alert_id}; list them with `mlvet alerts list`.")
         if row["status"] == "resolved":
-            raise InputError(f"Alert {alert_id} is resolved already ({row['reason']}).")
+            raise StateError(f"Alert {alert_id} is resolved already ({row['reason']}).")
         if row["status"] == status:
-            raise InputError(f"Alert {alert_id} is {status} already.")
+            raise StateError(f"Alert {alert_id} is {status} already.")
         tx.update(
             s.alerts,
             alert_id,
