@@ -278,6 +278,7 @@ def test_browser_session_cookie_csrf_and_revocation(world: dict[str, Any]) -> No
     assert client.get("/alerts").status_code == 303
     with led.connect() as conn:
         assert conn.execute(select(func.count()).select_from(s.dashboard_sessions)).scalar() == 0
+    assert led.verify().ok
 
 
 def test_logout_ends_the_session(world: dict[str, Any]) -> None:
@@ -290,6 +291,7 @@ def test_logout_ends_the_session(world: dict[str, Any]) -> None:
     assert client.get("/api/me").status_code == 401
     kinds = [e["kind"] for e in open_ledger(world["url"]).events()][-2:]
     assert kinds == ["dashboard.login", "dashboard.logout"]
+    assert open_ledger(world["url"]).verify().ok  # logins and logouts keep the chain whole
 
 
 def test_every_page_escapes_what_came_from_data(world: dict[str, Any]) -> None:
