@@ -132,6 +132,14 @@ def test_demo_tells_chapters_one_to_six(tmp_path: Path) -> None:
     }
     url = f"sqlite:///{tmp_path / 'demo' / 'ledger.db'}"
     assert mlvet.open_ledger(url).verify().ok
+    # it ends with the dashboard's command and a token that opens it
+    assert f"mlvet serve --db '{url}'" in out.output
+    token = re.search(r"^\s*(mlvet_[A-Za-z0-9_-]{40,})\s*$", out.output, re.M)
+    assert token is not None, out.output[-800:]
+    from mlvet.dashboard import authenticate
+
+    who = authenticate(mlvet.open_ledger(url), token.group(1))
+    assert who is not None and (who.name, who.role) == ("demo", "admin")
     card = {r.family: r.status for r in mlvet.scorecard(ledger=url)}
     assert card["DC"] == "guarded"
     # chapter 2: the leaky draft is caught, its fixed twin is clean and supersedes it

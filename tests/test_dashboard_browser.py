@@ -42,7 +42,10 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (scripts/install-chromium installs it)")
+        why = "Debian's chromium is not installed (scripts/install-chromium installs it)"
+        if os.environ.get("MLVET_REQUIRE_BROWSER") == "1":
+            pytest.fail(why)
+        pytest.skip(why)
     url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'ledger.db'}"
     world = build_world(url)
     port = _free_port()

@@ -905,4 +905,16 @@ def run_demo(*, db_url: str | None, out: Path, console: Console) -> dict[str, An
         f"\n         mlvet alerts list --db '{url}'"
         f"\n         mlvet drift REFERENCE.parquet CURRENT.parquet --format html -o drift.html"
     )
+    from mlvet.dashboard import create_token
+
+    _, token = create_token("demo", "admin", actor="demo", ledger=ledger)
+    command = f"mlvet serve --db '{url}'"
+    result["dashboard"] = {"command": command, "token": token}
+    console.print(
+        f"\n[bold]Dashboard[/bold]: {escape(command)}\n"
+        "  then open http://127.0.0.1:8765/ and log in with this admin token "
+        "(shown once; `mlvet token create` makes more):\n"
+        f"  {token}",
+        soft_wrap=True,
+    )
     return result
