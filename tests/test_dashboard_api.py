@@ -388,7 +388,11 @@ def test_lists_and_details_answer_from_the_ledger(world: dict[str, Any]) -> None
     assert {d["name"] for d in catalog["items"]} == {"raw_fails", "clean_fails"}
     raw = client.get("/api/datasets/raw_fails", headers=h).json()
     assert raw["description"] == HOSTILE_IMG
-    lineage = client.get(f"/api/versions/{raw['versions'][0]['id']}/lineage", headers=h).json()
+    versions = client.get("/api/datasets/raw_fails/versions", headers=h).json()
+    assert versions["total"] == 1 and versions["items"][0]["name"] == "raw_fails"
+    quarantined = client.get("/api/quarantined", headers=h).json()
+    assert quarantined["total"] == 0
+    lineage = client.get(f"/api/versions/{versions['items'][0]['id']}/lineage", headers=h).json()
     names = {n["id"]: n["name"] for n in lineage["nodes"]}
     assert [(names[e["parent"]], names[e["child"]], e["step"]) for e in lineage["edges"]] == [
         ("raw_fails", "clean_fails", "build_world.<locals>.clean")

@@ -413,6 +413,21 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
     def api_dataset(user: ApiUser, name: Annotated[str, Path(max_length=255)]) -> dict[str, Any]:
         return dict(read(q.dataset, name))
 
+    @app.get(f"{api}/datasets/{{name}}/versions", tags=["catalog"], responses=ERRORS)
+    def api_dataset_versions(
+        user: ApiUser,
+        name: Annotated[str, Path(max_length=255)],
+        cursor: Cursor = None,
+        limit: Limit = 50,
+    ) -> dict[str, Any]:
+        return dict(read(q.versions_page, name, cursor=cursor, limit=limit).to_dict())
+
+    @app.get(f"{api}/quarantined", tags=["catalog"], responses=ERRORS)
+    def api_quarantined(user: ApiUser, cursor: Cursor = None, limit: Limit = 50) -> dict[str, Any]:
+        """Every quarantined dataset version, newest first."""
+        page = read(q.versions_page, quarantined=True, cursor=cursor, limit=limit)
+        return dict(page.to_dict())
+
     @app.get(f"{api}/versions/{{version_id}}", tags=["catalog"], responses=ERRORS)
     def api_version(user: ApiUser, version_id: ItemId) -> dict[str, Any]:
         return dict(read(q.dataset_version, version_id))
@@ -703,14 +718,29 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
 
     @app.get("/catalog", include_in_schema=False)
     def catalog_page(
-        request: Request, user: PageUser, cursor: Cursor = None, limit: Limit = 50
+        request: Request,
+        user: PageUser,
+        show: Annotated[str, Query(pattern="^(datasets|quarantined)$")] = "datasets",
+        cursor: Cursor = None,
+        limit: Limit = 50,
     ) -> Response:
-        page = read(q.datasets_page, cursor=cursor, limit=limit)
-        return render(request, "catalog.html", page=page, section="catalog")
+        if show == "quarantined":
+            page = read(q.versions_page, quarantined=True, cursor=cursor, limit=limit)
+        else:
+            page = read(q.datasets_page, cursor=cursor, limit=limit)
+        return render(request, "catalog.html", page=page, show=show, section="catalog")
 
     @app.get("/catalog/{name}", include_in_schema=False)
-    def dataset_page(request: Request, user: PageUser, name: str) -> Response:
-        return render(request, "dataset.html", d=read(q.dataset, name), section="catalog")
+    def dataset_page(
+        request: Request, user: PageUser, name: str, cursor: Cursor = None, limit: Limit = 50
+    ) -> Response:
+        return render(
+            request,
+            "dataset.html",
+            d=read(q.dataset, name),
+            versions=read(q.versions_page, name, cursor=cursor, limit=limit),
+            section="catalog",
+        )
 
     @app.get("/versions/{version_id}", include_in_schema=False)
     def version_page(request: Request, user: PageUser, version_id: ItemId) -> Response:

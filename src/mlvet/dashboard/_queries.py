@@ -43,6 +43,7 @@ __all__ = [
     "trials_page",
     "vault_reads_page",
     "vaults_page",
+    "versions_page",
 ]
 
 
@@ -191,28 +192,39 @@ def datasets_page(conn: Connection, *, cursor: str | None = None, limit: int = 5
     return page
 
 
+_VERSION_COLS = (
+    s.dataset_versions.c.id,
+    s.dataset_versions.c.version,
+    s.dataset_versions.c.fingerprint,
+    s.dataset_versions.c.n_rows,
+    s.dataset_versions.c.n_columns,
+    s.dataset_versions.c.status,
+    s.dataset_versions.c.created_at,
+    s.dataset_versions.c.run_id,
+)
+
+
 def dataset(conn: Connection, name: str) -> dict[str, Any]:
-    d, v = s.datasets, s.dataset_versions
-    out = _one(conn, select(d).where(d.c.name == name), f"dataset named {name!r}")
-    out["versions"] = [
-        dict(r)
-        for r in conn.execute(
-            select(
-                v.c.id,
-                v.c.version,
-                v.c.fingerprint,
-                v.c.n_rows,
-                v.c.n_columns,
-                v.c.status,
-                v.c.created_at,
-                v.c.run_id,
-            )
-            .where(v.c.dataset_id == out["id"])
-            .order_by(v.c.version.desc())
-            .limit(500)
-        ).mappings()
-    ]
-    return out
+    d = s.datasets
+    return _one(conn, select(d).where(d.c.name == name), f"dataset named {name!r}")
+
+
+def versions_page(
+    conn: Connection,
+    name: str | None = None,
+    *,
+    quarantined: bool = False,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> Page:
+    """A dataset's versions (or every dataset's quarantined versions), newest first."""
+    v, d = s.dataset_versions, s.datasets
+    q = select(*_VERSION_COLS, d.c.name).join(d, d.c.id == v.c.dataset_id)
+    if name is not None:
+        q = q.where(v.c.dataset_id == dataset(conn, name)["id"])
+    if quarantined:
+        q = q.where(v.c.status == "quarantined")
+    return paginate(conn, q, [v.c.id], cursor=cursor, limit=limit)
 
 
 def dataset_version(conn: Connection, version_id: int) -> dict[str, Any]:

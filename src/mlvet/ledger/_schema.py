@@ -138,6 +138,7 @@ dataset_versions = Table(
     UniqueConstraint("dataset_id", "version"),
     Index(None, "fingerprint"),
     Index(None, "rowset_fingerprint"),
+    Index(None, "status", "id"),
 )
 
 lineage_edges = Table(

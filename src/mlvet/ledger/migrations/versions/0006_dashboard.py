@@ -57,9 +57,11 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_alerts_monitor_id_id"), "alerts", ["monitor_id", "id"])
     op.create_index(op.f("ix_review_items_status_id"), "review_items", ["status", "id"])
+    op.create_index(op.f("ix_dataset_versions_status_id"), "dataset_versions", ["status", "id"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_dataset_versions_status_id"), table_name="dataset_versions")
     op.drop_index(op.f("ix_review_items_status_id"), table_name="review_items")
     op.drop_index(op.f("ix_alerts_monitor_id_id"), table_name="alerts")
     op.drop_index(op.f("ix_prediction_batches_monitor_id_id"), table_name="prediction_batches")
