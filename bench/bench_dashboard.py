@@ -1,7 +1,8 @@
 """Dashboard list pages on a large ledger: p50/p95 of each page against a 300 ms budget.
 
     python bench/bench_dashboard.py [--db URL] [--runs 50000] [--batches 100000]
-        [--events 0] [--repeat 40] [--warmup 5] [--workers 2] [--budget-ms 300] [--keep]
+        [--events 0] [--chunk 20000] [--repeat 40] [--warmup 5] [--workers 2] [--budget-ms 300]
+        [--keep]
 
 Target (the dashboard issue): with 100k monitor batches and 50k runs in the ledger, every
 list page answers in under 300 ms on a 2-core machine. This script measures it.
@@ -584,13 +585,22 @@ def deep_cursors(url: str) -> dict[str, tuple[str, str]]:
     which item it is."""
     engine = create_engine(url, poolclass=NullPool)
     out: dict[str, tuple[str, str]] = {}
+    tags = {  # the list a cursor belongs to: its key columns, as the server names them
+        "runs": "runs.started_at,runs.id",
+        "batches": "prediction_batches.id",
+        "alerts": "alerts.id",
+        "reviews": "review_items.id",
+        "findings": "findings.id",
+        "datasets": "datasets.id",
+        "events": "events.seq",
+    }
 
     def at_half(name: str, q: Any, total: int) -> None:
         if total <= 50:
             return
         row = conn.execute(q.offset(total // 2).limit(1)).first()
         if row is not None:
-            out[name] = (encode_cursor(list(row)), f"deep: {total // 2:,}/{total:,}")
+            out[name] = (encode_cursor(tags[name], list(row)), f"deep: {total // 2:,}/{total:,}")
 
     with engine.connect() as conn:
         r, b, a, ri, f, d, e = (
@@ -801,6 +811,16 @@ def main() -> None:
                 "PASS" if ok else "[red]FAIL[/red]",
             )
         console.print(table)
+        floor = specs[0]
+        if not floor.error and pct(floor.latencies, 50) > 20:
+            console.print(
+                f"note: the floor (/api/health, no token, no read) is "
+                f"{pct(floor.latencies, 50):.0f} ms at p50. uvicorn's --workers N path binds the "
+                "listening socket with proto 0, so asyncio never sets TCP_NODELAY on accepted "
+                "connections and a small keep-alive response waits on the client's delayed ACK "
+                "(Kludex/uvicorn#3149). Every page above carries it; --workers 1 shows the pages "
+                "without it."
+            )
     finally:
         for step in target.cleanup:
             step()

@@ -1,7 +1,7 @@
 """A small but real ledger for the dashboard's tests, built with mlvet's public functions.
 
 Strings that could be markup are everywhere a user could put them: a column, a dataset
-description, a monitor's alert rule, a review item's key and inputs, a token's name. Every
+description, a monitor's alert rule, a review item's key and inputs. Every
 page must show them as text.
 """
 
@@ -100,5 +100,5 @@ def build_world(url: str) -> dict[str, Any]:
     tokens = {
         role: create_token(f"{role}-bot", role, ledger=url)[1] for role in mlvet.dashboard.ROLES
     }
-    tokens["hostile"] = create_token(HOSTILE, "viewer", ledger=url)[1]
+    tokens["mallory"] = create_token("mallory", "viewer", ledger=url)[1]
     return {"tokens": tokens, "review_ids": review_ids, "monitor": "fails-watch"}

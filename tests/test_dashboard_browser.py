@@ -170,7 +170,7 @@ def test_reviewer_walks_the_dashboard(
     page.wait_for_url("**/alerts*")
     page.goto(base + "/alerts?status=acknowledged")
     acked = page.locator(f"tr#{alert_id}")
-    assert "reviewer-bot: desk is on it" in acked.inner_text()
+    assert "reviewer-bot (token 2): desk is on it" in acked.inner_text()
     page.screenshot(path=str(SHOTS / "04-alerts.png"), full_page=True)
 
     # decide a review: approve the prediction, with a reason
@@ -181,7 +181,10 @@ def test_reviewer_walks_the_dashboard(
     page.click("form.decide button[value=approve]")
     page.wait_for_url("**/reviews/*")
     decision = page.locator("p.decision").inner_text()
-    assert decision.startswith("reviewer-bot labelled it") and "settlement report" in decision
+    assert (
+        decision.startswith("reviewer-bot (token 2) labelled it")
+        and "settlement report" in decision
+    )
     page.screenshot(path=str(SHOTS / "05-review.png"), full_page=True)
 
     # a monitor's charts are drawn by the bundled library
@@ -200,7 +203,7 @@ def test_reviewer_walks_the_dashboard(
     page.click("form[action='/audit/verify'] button")
     page.wait_for_url("**/audit")
     assert "events intact" in page.locator("#verification").inner_text()
-    assert "reviewer-bot" in page.locator("#verification").inner_text()
+    assert "reviewer-bot (token 2)" in page.locator("#verification").inner_text()
     page.screenshot(path=str(SHOTS / "08-audit.png"), full_page=True)
 
     assert trouble == {"dialogs": [], "errors": [], "outside": []}

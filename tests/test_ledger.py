@@ -306,3 +306,33 @@ def test_a_ledger_folder_that_cannot_be_made_is_a_ledger_error(tmp_path: Path) -
     (tmp_path / "blocker").write_text("a file, not a folder")
     with pytest.raises(LedgerError, match="Cannot create the folder"):
         Ledger(f"sqlite:///{tmp_path}/blocker/ledger.db")
+
+
+def test_verify_sees_one_moment_while_others_write(ledger_url: str) -> None:
+    """Rows committed while verify walks the chain must not look edited (PostgreSQL reads
+    in READ COMMITTED by default; verify asks for a snapshot)."""
+    import threading
+
+    led = Ledger(ledger_url)
+    stop = threading.Event()
+    written = []
+
+    def writer() -> None:
+        i = 0
+        while not stop.is_set():
+            with led.transaction(actor="writer") as tx:
+                pk = tx.insert(s.datasets, {"name": f"busy-{i}", "description": "x"})
+                tx.update(s.datasets, pk, {"description": f"edited {i}"})
+            written.append(i)
+            i += 1
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        reports = [led.verify() for _ in range(15)]
+    finally:
+        stop.set()
+        thread.join()
+    assert len(written) > 15  # the writer really wrote during the verifications
+    assert [r.first.describe() for r in reports if not r.ok] == []
+    led.dispose()

@@ -19,7 +19,14 @@ def check_name(value: Any, what: str = "name", max_len: int = 255) -> str:
         raise InputError(
             f"{what} must be a non-empty string of at most {max_len} characters; got {value!r}."
         )
+    _no_nul(value, what)
     return value
+
+
+def _no_nul(value: str, what: str) -> None:
+    # PostgreSQL cannot store a NUL character in text; refuse it on every backend alike
+    if "\x00" in value:
+        raise InputError(f"{what} contains a NUL character (\\x00); remove it. Got {value!r}.")
 
 
 def check_reason(value: Any, what: str = "reason") -> str:
@@ -29,6 +36,7 @@ def check_reason(value: Any, what: str = "reason") -> str:
             f"This needs a {what}: a non-empty string saying why (who asked, which "
             f"evidence); got {value!r}."
         )
+    _no_nul(value, what)
     return value
 
 

@@ -9,20 +9,31 @@ to the session; API calls made with a session cookie must send it as ``X-CSRF-To
 
 import hmac
 import json
+import logging
 import math
 import os
 import secrets
 from collections.abc import Awaitable, Callable
 from importlib import resources
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, unquote, urlencode
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Path, Query, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StringConstraints,
+)
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mlvet._version import __version__
@@ -40,10 +51,18 @@ from mlvet.dashboard._tokens import (
     session_principal,
     tokens,
 )
-from mlvet.exceptions import InputError, MlvetError, NotFoundError, StateError
+from mlvet.exceptions import (
+    InputError,
+    LedgerError,
+    MlvetError,
+    NotFoundError,
+    StateError,
+)
 from mlvet.ledger import Ledger, open_ledger
 
 __all__ = ["create_app", "factory"]
+
+log = logging.getLogger("mlvet.dashboard")
 
 SESSION_COOKIE = "mlvet_session"
 LOGIN_CSRF_COOKIE = "mlvet_login_csrf"
@@ -78,7 +97,14 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-TEXT = r"[^\s\x1c-\x1f]"  # at least one character that is not blank (as str.strip sees it)
+# no NUL anywhere (PostgreSQL cannot store it), and one character that is not blank
+TEXT = r"^[^\x00]*[^\s\x00\x1c-\x1f][^\x00]*$"
+LABEL_TEXT = r"^[^\x00]+$"
+NO_NUL = r"^[^\x00]*$"
+TOKEN_NAME = r"^[\w .@+-]*[\w.@+-][\w .@+-]*$"  # letters, digits, space and . _ @ + -
+
+
+LOGIN_ERRORS = {"unknown": "That token is unknown or revoked."}
 
 
 class NotLoggedIn(Exception):
@@ -97,13 +123,18 @@ class Reason(BaseModel):
 
 class Decision(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    label: str | int | float | bool = Field(description="The class (or value) the row has.")
+    label: (
+        StrictBool
+        | StrictInt
+        | StrictFloat
+        | Annotated[str, StringConstraints(min_length=1, max_length=255, pattern=LABEL_TEXT)]
+    ) = Field(description="The class (or value) the row has.")
     reason: str = Field(min_length=1, max_length=2000, pattern=TEXT)
 
 
 class NewToken(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=200, pattern=TEXT)
+    name: str = Field(min_length=1, max_length=160, pattern=TOKEN_NAME)
     role: str = Field(pattern="^(viewer|reviewer|admin)$")
 
 
@@ -163,7 +194,13 @@ def _label(text: str, prediction: Any) -> Any:
         try:
             return int(text)
         except ValueError:
-            pass
+            try:
+                number = float(text)
+            except ValueError:
+                pass
+            else:
+                if number.is_integer():
+                    return int(number)
     elif isinstance(p, float):
         try:
             return float(text)
@@ -198,14 +235,20 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
     async def headers(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        response = await call_next(request)
+        if "\x00" in unquote(request.url.path) or "\x00" in unquote(request.url.query):
+            response = _error_page(request, 400, "The address holds a NUL character; remove it.")
+        else:
+            response = await call_next(request)
+        _secure_headers(request, response)
+        return response
+
+    def _secure_headers(request: Request, response: Response) -> None:
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "same-origin"
         response.headers["X-Frame-Options"] = "DENY"
         if not request.url.path.startswith("/static"):
             response.headers["Cache-Control"] = "no-store"
-        return response
 
     # -- errors ----------------------------------------------------------------------------
     def _is_api(request: Request) -> bool:
@@ -229,6 +272,32 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
     @app.exception_handler(NotFoundError)
     async def _not_found(request: Request, exc: NotFoundError) -> Response:
         return _error_page(request, 404, str(exc))
+
+    @app.exception_handler(LedgerError)
+    async def _ledger_down(request: Request, exc: LedgerError) -> Response:
+        log.error("the ledger cannot be used: %s", exc)
+        return _error_page(
+            request, 503, "The ledger cannot be read right now; the server's log says why."
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
+        where = "; ".join(
+            f"{'.'.join(str(x) for x in e.get('loc', ())[1:])}: {e.get('msg', '')}"
+            for e in exc.errors()
+        )
+        return _error_page(request, 422, f"This page cannot take that request ({where}).")
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        response = _error_page(
+            request, 500, "Something went wrong on the server; its log says what."
+        )
+        _secure_headers(request, response)
+        return response
 
     @app.exception_handler(StateError)
     async def _conflict(request: Request, exc: StateError) -> Response:
@@ -357,21 +426,23 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
     @app.get(f"{api}/runs", tags=["experiments"], responses=ERRORS)
     def api_runs(
         user: ApiUser,
-        kind: Annotated[str | None, Query(max_length=32)] = None,
+        kind: Annotated[str | None, Query(max_length=32, pattern=NO_NUL)] = None,
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> dict[str, Any]:
         return dict(read(q.runs_page, kind=kind, cursor=cursor, limit=limit).to_dict())
 
     @app.get(f"{api}/runs/{{run_id}}", tags=["experiments"], responses=ERRORS)
-    def api_run(user: ApiUser, run_id: Annotated[str, Path(max_length=36)]) -> dict[str, Any]:
+    def api_run(
+        user: ApiUser, run_id: Annotated[str, Path(max_length=36, pattern=NO_NUL)]
+    ) -> dict[str, Any]:
         return dict(read(q.run, run_id))
 
     @app.get(f"{api}/diff", tags=["experiments"], responses=ERRORS)
     def api_diff(
         user: ApiUser,
-        a: Annotated[str, Query(min_length=1, max_length=255)],
-        b: Annotated[str, Query(min_length=1, max_length=255)],
+        a: Annotated[str, Query(min_length=1, max_length=255, pattern=TEXT)],
+        b: Annotated[str, Query(min_length=1, max_length=255, pattern=TEXT)],
     ) -> dict[str, Any]:
         return _diff(a, b)
 
@@ -409,14 +480,16 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
     def api_datasets(user: ApiUser, cursor: Cursor = None, limit: Limit = 50) -> dict[str, Any]:
         return dict(read(q.datasets_page, cursor=cursor, limit=limit).to_dict())
 
-    @app.get(f"{api}/datasets/{{name}}", tags=["catalog"], responses=ERRORS)
-    def api_dataset(user: ApiUser, name: Annotated[str, Path(max_length=255)]) -> dict[str, Any]:
+    @app.get(f"{api}/datasets/{{name:path}}", tags=["catalog"], responses=ERRORS)
+    def api_dataset(
+        user: ApiUser, name: Annotated[str, Path(max_length=255, pattern=NO_NUL)]
+    ) -> dict[str, Any]:
         return dict(read(q.dataset, name))
 
-    @app.get(f"{api}/datasets/{{name}}/versions", tags=["catalog"], responses=ERRORS)
+    @app.get(f"{api}/datasets/{{name:path}}/versions", tags=["catalog"], responses=ERRORS)
     def api_dataset_versions(
         user: ApiUser,
-        name: Annotated[str, Path(max_length=255)],
+        name: Annotated[str, Path(max_length=255, pattern=NO_NUL)],
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> dict[str, Any]:
@@ -440,14 +513,16 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
     def api_vaults(user: ApiUser, cursor: Cursor = None, limit: Limit = 50) -> dict[str, Any]:
         return dict(read(q.vaults_page, cursor=cursor, limit=limit).to_dict())
 
-    @app.get(f"{api}/vaults/{{name}}", tags=["vault"], responses=ERRORS)
-    def api_vault(user: ApiUser, name: Annotated[str, Path(max_length=255)]) -> dict[str, Any]:
+    @app.get(f"{api}/vaults/{{name:path}}", tags=["vault"], responses=ERRORS)
+    def api_vault(
+        user: ApiUser, name: Annotated[str, Path(max_length=255, pattern=NO_NUL)]
+    ) -> dict[str, Any]:
         return _vault(name)
 
-    @app.get(f"{api}/vaults/{{name}}/reads", tags=["vault"], responses=ERRORS)
+    @app.get(f"{api}/vaults/{{name:path}}/reads", tags=["vault"], responses=ERRORS)
     def api_vault_reads(
         user: ApiUser,
-        name: Annotated[str, Path(max_length=255)],
+        name: Annotated[str, Path(max_length=255, pattern=NO_NUL)],
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> dict[str, Any]:
@@ -457,31 +532,35 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
     def api_models(user: ApiUser, cursor: Cursor = None, limit: Limit = 50) -> dict[str, Any]:
         return dict(read(q.models_page, cursor=cursor, limit=limit).to_dict())
 
-    @app.get(f"{api}/models/{{name}}", tags=["models"], responses=ERRORS)
-    def api_model(user: ApiUser, name: Annotated[str, Path(max_length=255)]) -> dict[str, Any]:
+    @app.get(f"{api}/models/{{name:path}}", tags=["models"], responses=ERRORS)
+    def api_model(
+        user: ApiUser, name: Annotated[str, Path(max_length=255, pattern=NO_NUL)]
+    ) -> dict[str, Any]:
         return dict(read(q.model, name))
 
     @app.get(f"{api}/monitors", tags=["monitors"], responses=ERRORS)
     def api_monitors(user: ApiUser, cursor: Cursor = None, limit: Limit = 50) -> dict[str, Any]:
         return dict(read(q.monitors_page, cursor=cursor, limit=limit).to_dict())
 
-    @app.get(f"{api}/monitors/{{name}}", tags=["monitors"], responses=ERRORS)
-    def api_monitor(user: ApiUser, name: Annotated[str, Path(max_length=255)]) -> dict[str, Any]:
+    @app.get(f"{api}/monitors/{{name:path}}", tags=["monitors"], responses=ERRORS)
+    def api_monitor(
+        user: ApiUser, name: Annotated[str, Path(max_length=255, pattern=NO_NUL)]
+    ) -> dict[str, Any]:
         return dict(read(q.monitor, name))
 
-    @app.get(f"{api}/monitors/{{name}}/batches", tags=["monitors"], responses=ERRORS)
+    @app.get(f"{api}/monitors/{{name:path}}/batches", tags=["monitors"], responses=ERRORS)
     def api_batches(
         user: ApiUser,
-        name: Annotated[str, Path(max_length=255)],
+        name: Annotated[str, Path(max_length=255, pattern=NO_NUL)],
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> dict[str, Any]:
         return dict(read(q.monitor_batches, name, cursor=cursor, limit=limit).to_dict())
 
-    @app.get(f"{api}/monitors/{{name}}/series", tags=["monitors"], responses=ERRORS)
+    @app.get(f"{api}/monitors/{{name:path}}/series", tags=["monitors"], responses=ERRORS)
     def api_series(
         user: ApiUser,
-        name: Annotated[str, Path(max_length=255)],
+        name: Annotated[str, Path(max_length=255, pattern=NO_NUL)],
         cursor: Cursor = None,
         limit: Limit = 200,
     ) -> dict[str, Any]:
@@ -491,7 +570,7 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
     def api_alerts(
         user: ApiUser,
         status: Annotated[str, Query(pattern="^(open|acknowledged|resolved|all)$")] = "open",
-        monitor: Annotated[str | None, Query(max_length=255)] = None,
+        monitor: Annotated[str | None, Query(max_length=255, pattern=NO_NUL)] = None,
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> dict[str, Any]:
@@ -533,7 +612,7 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
     @app.get(f"{api}/audit/events", tags=["audit"], responses=ERRORS)
     def api_events(
         user: ApiUser,
-        kind: Annotated[str | None, Query(max_length=64)] = None,
+        kind: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> dict[str, Any]:
@@ -551,13 +630,13 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
     @app.post(f"{api}/tokens", tags=["settings"], responses=ERRORS, status_code=201)
     def api_token_create(user: ApiUser, body: NewToken) -> dict[str, Any]:
         need("admin")(user)
-        info, secret = create_token(body.name, body.role, actor=user.name, ledger=led)
+        info, secret = create_token(body.name, body.role, actor=user.actor, ledger=led)
         return _token_dict(info) | {"token": secret}
 
     @app.post(f"{api}/tokens/{{token_id}}/revoke", tags=["settings"], responses=ERRORS)
     def api_token_revoke(user: ApiUser, token_id: ItemId) -> dict[str, Any]:
         need("admin")(user)
-        return _token_dict(revoke_token(token_id, actor=user.name, ledger=led))
+        return _token_dict(revoke_token(token_id, actor=user.actor, ledger=led))
 
     # -- shared actions and reads ----------------------------------------------------------
     def _scorecard() -> dict[str, Any]:
@@ -583,6 +662,7 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
         return diff(a, b, record=False, ledger=led).to_dict()
 
     def _vault(name: str) -> dict[str, Any]:
+        from mlvet.exceptions import VaultIntegrityError
         from mlvet.vault import Vault
 
         try:
@@ -590,6 +670,12 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
         except InputError as exc:  # a name no vault can have
             raise NotFoundError(f"No vault named {name!r} in this ledger.") from exc
         info = vault.info().to_dict()
+        try:
+            with led.connect(snapshot=True) as conn:
+                vault._trusted_row(conn)
+            info["integrity"] = None
+        except VaultIntegrityError as exc:
+            info["integrity"] = str(exc)
         info["reads"] = read(q.vault_reads_page, name, limit=1).total
         return dict(info)
 
@@ -597,16 +683,20 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
         from mlvet.monitoring import acknowledge, resolve
 
         fn = acknowledge if action == "acknowledge" else resolve
-        alert = fn(alert_id, who=user.name, reason=reason, ledger=led)
-        return {"id": alert.id, "status": alert.status, "by": user.name, "reason": reason}
+        alert = fn(alert_id, who=user.actor, reason=reason, ledger=led)
+        return {"id": alert.id, "status": alert.status, "by": user.actor, "reason": reason}
 
     def _decide(item_id: int, label: Any, user: Principal, reason: str) -> dict[str, Any]:
         from mlvet.guard import decide
 
-        decide(item_id, label, reviewer=user.name, reason=reason, ledger=led)
+        decide(item_id, label, reviewer=user.actor, reason=reason, ledger=led)
         return dict(read(q.review, item_id))
 
     def _verify(user: Principal) -> dict[str, Any]:
+        """Verify the chain (always: rows can be edited behind the chain's back) and record
+        the result, unless nothing was written since a verification that said the same."""
+        last = read(q.last_verification)
+        head = led.head()[0]
         report = led.verify()
         result = {
             "ok": report.ok,
@@ -614,8 +704,12 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
             "problems": [p.describe() for p in report.problems[:50]],
             "n_problems": len(report.problems),
         }
-        with led.transaction(actor=user.name) as tx:
-            tx.event("audit.verify", result)
+        # the last event is that verification, and the answer is the same: record nothing
+        unchanged = last is not None and last["seq"] == head
+        same = unchanged and all(last.get(k) == result[k] for k in ("ok", "problems"))
+        if not same:
+            with led.transaction(actor=user.actor) as tx:
+                tx.event("audit.verify", result)
         return dict(result)
 
     def _token_dict(t: Any) -> dict[str, Any]:
@@ -632,10 +726,17 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
 
     # ================================ pages ===============================================
     @app.get("/login", include_in_schema=False)
-    def login_page(request: Request, next: str = "/", error: str | None = None) -> Response:
+    def login_page(
+        request: Request,
+        next: Annotated[str, Query(max_length=2000, pattern=NO_NUL)] = "/",
+        error: Annotated[str | None, Query(pattern="^(unknown)$")] = None,
+    ) -> Response:
         pre = secrets.token_urlsafe(24)
         html = env.get_template("login.html").render(
-            me=None, csrf=pre, next=_safe_next(next), error=error
+            me=None,
+            csrf=pre,
+            next=_safe_next(next),
+            error=LOGIN_ERRORS.get(error or ""),
         )
         response = HTMLResponse(html)
         response.set_cookie(
@@ -656,10 +757,7 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
         principal = authenticate(led, token.strip())
         if principal is None:
             return RedirectResponse(
-                "/login?"
-                + urlencode(
-                    {"next": _safe_next(next), "error": "That token is unknown or revoked."}
-                ),
+                "/login?" + urlencode({"next": _safe_next(next), "error": "unknown"}),
                 status_code=303,
             )
         cookie, _ = open_session(led, principal)
@@ -730,7 +828,7 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
             page = read(q.datasets_page, cursor=cursor, limit=limit)
         return render(request, "catalog.html", page=page, show=show, section="catalog")
 
-    @app.get("/catalog/{name}", include_in_schema=False)
+    @app.get("/catalog/{name:path}", include_in_schema=False)
     def dataset_page(
         request: Request, user: PageUser, name: str, cursor: Cursor = None, limit: Limit = 50
     ) -> Response:
@@ -753,7 +851,7 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
         request: Request,
         user: PageUser,
         kind: Annotated[str, Query(pattern="^(searches|comparisons|ablations|runs)$")] = "searches",
-        run_kind: Annotated[str | None, Query(max_length=32)] = None,
+        run_kind: Annotated[str | None, Query(max_length=32, pattern=NO_NUL)] = None,
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> Response:
@@ -804,8 +902,8 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
     def diff_page(
         request: Request,
         user: PageUser,
-        a: Annotated[str, Query(max_length=255)] = "",
-        b: Annotated[str, Query(max_length=255)] = "",
+        a: Annotated[str, Query(max_length=255, pattern=NO_NUL)] = "",
+        b: Annotated[str, Query(max_length=255, pattern=NO_NUL)] = "",
     ) -> Response:
         result = _diff(a, b) if a and b else None
         return render(request, "diff.html", d=result, a=a, b=b, section="experiments")
@@ -821,7 +919,7 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
             section="vault",
         )
 
-    @app.get("/vault/{name}", include_in_schema=False)
+    @app.get("/vault/{name:path}", include_in_schema=False)
     def vault_page(
         request: Request, user: PageUser, name: str, cursor: Cursor = None, limit: Limit = 50
     ) -> Response:
@@ -844,7 +942,7 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
             section="models",
         )
 
-    @app.get("/models/{name}", include_in_schema=False)
+    @app.get("/models/{name:path}", include_in_schema=False)
     def model_page(request: Request, user: PageUser, name: str) -> Response:
         return render(request, "model.html", m=read(q.model, name), section="models")
 
@@ -859,7 +957,7 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
             section="monitors",
         )
 
-    @app.get("/monitors/{name}", include_in_schema=False)
+    @app.get("/monitors/{name:path}", include_in_schema=False)
     def monitor_page(
         request: Request, user: PageUser, name: str, cursor: Cursor = None, limit: Limit = 50
     ) -> Response:
@@ -944,7 +1042,7 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
     def audit_page(
         request: Request,
         user: PageUser,
-        kind: Annotated[str | None, Query(max_length=64)] = None,
+        kind: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> Response:
@@ -977,7 +1075,7 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
         role: Annotated[str, Form(pattern="^(viewer|reviewer|admin)$")],
     ) -> Response:
         need("admin")(user)
-        info, secret = create_token(name, role, actor=user.name, ledger=led)
+        info, secret = create_token(name, role, actor=user.actor, ledger=led)
         return render(
             request,
             "settings.html",
@@ -994,9 +1092,12 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
     )
     def settings_revoke(request: Request, user: PageUser, token_id: ItemId) -> Response:
         need("admin")(user)
-        revoke_token(token_id, actor=user.name, ledger=led)
+        revoke_token(token_id, actor=user.actor, ledger=led)
         return RedirectResponse("/settings", status_code=303)
 
+    # a name may hold "/": routes that add a suffix after {name:path} are tried first
+    suffixed = [r for r in app.router.routes if ":path}/" in getattr(r, "path", "")]
+    app.router.routes[:] = suffixed + [r for r in app.router.routes if r not in suffixed]
     return app
 
 

@@ -44,13 +44,17 @@ class Page:
         } | self.extra
 
 
-def encode_cursor(values: Sequence[Any]) -> str:
-    raw = json.dumps(list(values), separators=(",", ":")).encode("utf-8")
+MAX_INT = 2**63 - 1  # the widest integer column either database holds
+
+
+def encode_cursor(tag: str, values: Sequence[Any]) -> str:
+    raw = json.dumps([tag, *values], separators=(",", ":")).encode("utf-8")
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
-def decode_cursor(cursor: str, n_keys: int, types: Sequence[type]) -> list[Any]:
-    """The key values in a cursor; a malformed or foreign cursor is an InputError."""
+def decode_cursor(cursor: str, tag: str, types: Sequence[type]) -> list[Any]:
+    """The key values in a cursor this list (``tag``) gave out; anything else is an
+    InputError (a malformed cursor, another list's, a value no key can hold)."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
@@ -61,14 +65,17 @@ def decode_cursor(cursor: str, n_keys: int, types: Sequence[type]) -> list[Any]:
         ) from exc
     if (
         not isinstance(values, list)
-        or len(values) != n_keys
-        or not all(type(v) is t for v, t in zip(values, types, strict=True))
+        or len(values) != len(types) + 1
+        or values[0] != tag
+        or not all(type(v) is t for v, t in zip(values[1:], types, strict=True))
+        or any(isinstance(v, int) and not -MAX_INT <= v <= MAX_INT for v in values[1:])
+        or any(isinstance(v, str) and ("\x00" in v or len(v) > 255) for v in values[1:])
     ):
         raise InputError(
             f"The cursor {cursor[:40]!r} does not belong to this list; start again from the "
             "first page (leave cursor out)."
         )
-    return values
+    return values[1:]
 
 
 def check_limit(limit: Any) -> int:
@@ -86,20 +93,21 @@ def paginate(
     limit: int,
     row: Callable[[Any], dict[str, Any]] | None = None,
     types: Sequence[type] = (int,),
-    count: bool = True,
+    total: int | None = None,
 ) -> Page:
     """Read one page of ``query`` ordered by ``keys`` descending (the keys must be unique
-    together and selected under their own names)."""
+    together and selected under their own names). ``total`` is counted from the query
+    unless given."""
     limit = check_limit(limit)
-    total = 0
-    if count:
+    if total is None:  # the caller may know it more cheaply (e.g. from the chain head)
         total = int(
             conn.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar()
             or 0
         )
+    tag = ",".join(f"{k.table.name}.{k.key}" for k in keys)
     q = query.order_by(*(k.desc() for k in keys)).limit(limit + 1)
     if cursor:
-        values = decode_cursor(cursor, len(keys), types)
+        values = decode_cursor(cursor, tag, types)
         q = (
             q.where(keys[0] < values[0])
             if len(keys) == 1
@@ -109,6 +117,6 @@ def paginate(
     more = len(rows) > limit
     rows = rows[:limit]
     names = [str(k.key) for k in keys]
-    next_cursor = encode_cursor([rows[-1][n] for n in names]) if more and rows else None
+    next_cursor = encode_cursor(tag, [rows[-1][n] for n in names]) if more and rows else None
     items = [row(r) if row else dict(r) for r in rows]
     return Page(items, next_cursor, total, limit)

@@ -9,6 +9,7 @@ read here: the vault's functions select only the vault's metadata and its access
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from sqlalchemy import Connection, Integer, func, select
@@ -132,7 +133,13 @@ def run(conn: Connection, run_id: str) -> dict[str, Any]:
         raise InputError(f"A run id is at most 36 characters; got {str(run_id)[:60]!r}.")
     row = conn.execute(select(r).where(r.c.id == run_id)).mappings().first()
     if row is None:  # an id prefix, as the CLI accepts
-        matches = conn.execute(select(r).where(r.c.id.startswith(run_id)).limit(2)).mappings().all()
+        if not run_id or any(c not in "0123456789abcdef-" for c in run_id):
+            raise NotFoundError(f"No run {run_id!r} in this ledger (ids are hexadecimal).")
+        matches = (
+            conn.execute(select(r).where(r.c.id.startswith(run_id, autoescape=True)).limit(2))
+            .mappings()
+            .all()
+        )
         if len(matches) != 1:
             raise NotFoundError(f"No run {run_id!r} in this ledger (or the prefix is ambiguous).")
         row = matches[0]
@@ -414,8 +421,39 @@ def trials_page(
     return paginate(conn, q, [t.c.id], cursor=cursor, limit=limit, row=row)
 
 
+def _finite(value: Any) -> float | None:
+    """A number to show, or None for what is missing or not finite (NaN is stored as
+    the text "NaN" by the JSON the ledger keeps)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
 def comparison(conn: Connection, comparison_id: int) -> dict[str, Any]:
-    return _experiment(conn, s.comparisons, comparison_id, "comparison")
+    """A comparison, with every pair's numbers finite or None and each model's mean over
+    its finite split scores (``means``)."""
+    out = _experiment(conn, s.comparisons, comparison_id, "comparison")
+    result = out["result"] if isinstance(out["result"], dict) else {}
+    numeric = (
+        "mean",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "p_holm",
+        "p_a_better",
+        "p_b_better",
+        "p_equivalent",
+    )
+    for pair in result.get("pairs", []):
+        for key in numeric:
+            if key in pair:
+                pair[key] = _finite(pair[key])
+    means: dict[str, float | None] = {}
+    for name, scores in (result.get("scores") or {}).items():
+        values = [v for v in (_finite(x) for x in scores or []) if v is not None]
+        means[name] = sum(values) / len(values) if values else None
+    out["means"] = means
+    return out
 
 
 def ablation(conn: Connection, ablation_id: int) -> dict[str, Any]:
@@ -435,8 +473,9 @@ _VAULT_COLS = (
 
 
 def _vault_row(conn: Connection, x: Any) -> dict[str, Any]:
-    """A vault in a list: its metadata and what its budget has left (as ``Vault.info``
-    counts it; the vault's own page calls ``Vault.info``, which also checks the log)."""
+    """A vault in a list: its metadata and what its budget has left, counted as
+    ``Vault.info`` counts it. The vault's own page also checks its row and access log
+    against the audit chain."""
     from mlvet.vault._vault import SPENDING
 
     out = dict(x)
@@ -551,33 +590,27 @@ def model(conn: Connection, name: str) -> dict[str, Any]:
 
 # --- monitors ------------------------------------------------------------------------------
 def monitors_page(conn: Connection, *, cursor: str | None = None, limit: int = 50) -> Page:
+    """Monitors with their batch count, last batch and open alerts. Each figure is a
+    correlated subquery on an index (monitor_id, ...), computed for this page's monitors
+    only: the cost does not grow with the batches of monitors on other pages."""
     mo, b, a = s.monitors, s.prediction_batches, s.alerts
-    batches = (
-        select(
-            b.c.monitor_id, func.count().label("batches"), func.max(b.c.period_start).label("last")
-        )
-        .group_by(b.c.monitor_id)
-        .subquery()
-    )
+    batches = select(func.count()).where(b.c.monitor_id == mo.c.id).scalar_subquery()
+    last = select(func.max(b.c.period_start)).where(b.c.monitor_id == mo.c.id).scalar_subquery()
     open_alerts = (
-        select(a.c.monitor_id, func.count().label("open_alerts"))
-        .where(a.c.status == "open")
-        .group_by(a.c.monitor_id)
-        .subquery()
+        select(func.count())
+        .where(a.c.monitor_id == mo.c.id, a.c.status == "open")
+        .scalar_subquery()
     )
-    q = (
-        select(
-            mo.c.id,
-            mo.c.name,
-            mo.c.created_at,
-            mo.c.model_version_id,
-            batches.c.batches,
-            batches.c.last,
-            open_alerts.c.open_alerts,
-        )
-        .outerjoin(batches, batches.c.monitor_id == mo.c.id)
-        .outerjoin(open_alerts, open_alerts.c.monitor_id == mo.c.id)
+    q = select(
+        mo.c.id,
+        mo.c.name,
+        mo.c.created_at,
+        mo.c.model_version_id,
+        batches.label("batches"),
+        last.label("last"),
+        open_alerts.label("open_alerts"),
     )
+    total = int(conn.execute(select(func.count()).select_from(mo)).scalar() or 0)
 
     def row(x: Any) -> dict[str, Any]:
         out = dict(x)
@@ -585,7 +618,7 @@ def monitors_page(conn: Connection, *, cursor: str | None = None, limit: int = 5
         out["open_alerts"] = int(out["open_alerts"] or 0)
         return out
 
-    return paginate(conn, q, [mo.c.id], cursor=cursor, limit=limit, row=row)
+    return paginate(conn, q, [mo.c.id], cursor=cursor, limit=limit, row=row, total=total)
 
 
 def _monitor_id(conn: Connection, name: str) -> int:
@@ -782,9 +815,12 @@ def events_page(
 ) -> Page:
     e = s.events
     q = select(e.c.seq, e.c.kind, e.c.entity, e.c.entity_id, e.c.actor, e.c.created_at, e.c.hash)
+    total = None
     if kind:
         q = q.where(e.c.kind == kind)
-    return paginate(conn, q, [e.c.seq], cursor=cursor, limit=limit)
+    else:  # events are numbered 1..head without gaps: no need to count millions of them
+        total = int(conn.execute(select(s.chain_head.c.seq)).scalar() or 0)
+    return paginate(conn, q, [e.c.seq], cursor=cursor, limit=limit, total=total)
 
 
 def last_verification(conn: Connection) -> dict[str, Any] | None:

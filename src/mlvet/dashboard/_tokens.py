@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -41,6 +42,7 @@ ROLES = ("viewer", "reviewer", "admin")
 reviews and acknowledge or resolve alerts, admins also manage tokens."""
 
 PREFIX = "mlvet_"
+NAME_RE = re.compile(r"[\w .@+-]*[\w.@+-][\w .@+-]*")
 SESSION_HOURS = 12
 
 
@@ -69,6 +71,12 @@ class Principal:
     token_id: int
     name: str
     role: str
+
+    @property
+    def actor(self) -> str:
+        """How the ledger names this principal's actions: the name and the token's number
+        (names are unique, and the number tells a token from a command-line user)."""
+        return f"{self.name} (token {self.token_id})"
 
     def can(self, role: str) -> bool:
         return ROLES.index(self.role) >= ROLES.index(role)
@@ -101,11 +109,25 @@ def create_token(
     name: str, role: str, *, actor: str | None = None, ledger: Ledger | str | None = None
 ) -> tuple[TokenInfo, str]:
     """Create a token; return what the ledger keeps and the token (shown this once)."""
-    name = check_name(name, "token name", max_len=200)
+    name = check_name(name, "token name", max_len=160)
+    if not NAME_RE.fullmatch(name):
+        odd = sorted({f"U+{ord(c):04X}" for c in name if not NAME_RE.fullmatch(c + "a")})
+        raise InputError(
+            "A token name is shown to auditors as the holder's name: use letters, digits, "
+            f"spaces and . _ @ + - only (not {', '.join(odd) or 'only spaces'}). Got {name!r}."
+        )
     role = _check_role(role)
     led = open_ledger(ledger)
     secret = PREFIX + secrets.token_urlsafe(32)
     with led.transaction(actor=actor) as tx:
+        taken = tx.conn.execute(
+            select(s.api_tokens.c.id).where(s.api_tokens.c.name == name)
+        ).first()
+        if taken is not None:
+            raise StateError(
+                f"A token named {name!r} exists already (token {taken.id}); names are unique so "
+                "that the audit trail names one holder. Choose another name."
+            )
         pk = tx.insert(
             s.api_tokens,
             {
@@ -195,7 +217,7 @@ def open_session(led: Ledger, principal: Principal) -> tuple[str, str]:
     cookie = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(32)
     now = now_iso()
-    with led.transaction(actor=principal.name) as tx:
+    with led.transaction(actor=principal.actor) as tx:
         tx.conn.execute(delete(s.dashboard_sessions).where(s.dashboard_sessions.c.expires_at < now))
         tx.conn.execute(
             s.dashboard_sessions.insert().values(
@@ -230,7 +252,7 @@ def session_principal(led: Ledger, cookie: str | None) -> tuple[Principal, str] 
 
 def close_session(led: Ledger, cookie: str, principal: Principal) -> None:
     """Log out: the session is gone, and the logout is an event."""
-    with led.transaction(actor=principal.name) as tx:
+    with led.transaction(actor=principal.actor) as tx:
         tx.conn.execute(
             delete(s.dashboard_sessions).where(s.dashboard_sessions.c.id_hash == _digest(cookie))
         )

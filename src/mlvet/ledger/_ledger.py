@@ -254,11 +254,21 @@ class Ledger:
 
     # -- connections -------------------------------------------------------------------
     @contextlib.contextmanager
-    def connect(self) -> Iterator[Connection]:
-        """A read connection inside one (read) transaction."""
+    def connect(self, *, snapshot: bool = False) -> Iterator[Connection]:
+        """A read connection inside one (read) transaction.
+
+        ``snapshot=True`` makes every read of the transaction see the same moment: what
+        ``verify`` needs while others write. SQLite's read transactions (WAL) always do;
+        PostgreSQL needs REPEATABLE READ for it (its default, READ COMMITTED, would show
+        rows committed after the events were read as edited).
+        """
         try:
-            with self.engine.connect() as conn, conn.begin():
-                yield conn
+            with self.engine.connect() as raw:
+                conn = raw
+                if snapshot and self.backend == "postgresql":
+                    conn = raw.execution_options(isolation_level="REPEATABLE READ")
+                with conn.begin():
+                    yield conn
         except OperationalError as exc:
             raise LedgerError(f"Cannot read the ledger at {self.display_url}: {exc.orig}") from exc
 
@@ -317,7 +327,7 @@ class Ledger:
         giving it also catches the deletion of the newest events together with the head.
         """
         report = VerifyReport()
-        with self.connect() as conn:
+        with self.connect(snapshot=True) as conn:
             rows = conn.execute(select(s.events).order_by(s.events.c.seq)).mappings()
             hashes = verify_events(rows, report)
             head = conn.execute(select(s.chain_head)).mappings().first()

@@ -94,6 +94,7 @@ runs = Table(
     Index(None, "kind", "started_at"),
     Index(None, "name"),
     Index(None, "started_at", "id"),
+    Index(None, "families"),  # the scorecard counts checks per family
 )
 
 # --- data catalog and lineage --------------------------------------------------------
@@ -172,6 +173,7 @@ findings = Table(
     Index(None, "family", "status"),
     Index(None, "code"),
     Index(None, "run_id"),
+    Index(None, "status", "family", "severity", "dataset_version_id"),  # the scorecard's
 )
 
 # --- experiments: splits, tuning trials, comparisons, ablations -----------------------
@@ -459,7 +461,7 @@ api_tokens = Table(  # only a SHA-256 of each token is kept; the token is shown 
     "api_tokens",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("name", String(200), nullable=False),
+    Column("name", String(200), nullable=False, unique=True),
     Column("role", String(16), nullable=False),
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("prefix", String(16), nullable=False),

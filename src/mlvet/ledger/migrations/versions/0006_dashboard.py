@@ -8,7 +8,8 @@ Create Date: 2026-11-27
 it is created) with its role; it is audited like every other table, so creating or revoking
 a token is an event. ``dashboard_sessions`` keeps browser sessions by the SHA-256 of their
 cookie, outside the chain (each login and logout is an event of its own). The indexes let
-every list page of the dashboard read one page by keyset, however long the ledger grows.
+every list page of the dashboard read one page by keyset, however long the ledger grows,
+and let the scorecard count findings and checks from indexes alone.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.String(length=32), nullable=False),
         sa.Column("event_seq", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_tokens")),
+        sa.UniqueConstraint("name", name=op.f("uq_api_tokens_name")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_api_tokens_token_hash")),
     )
     op.create_table(
@@ -58,9 +60,19 @@ def upgrade() -> None:
     op.create_index(op.f("ix_alerts_monitor_id_id"), "alerts", ["monitor_id", "id"])
     op.create_index(op.f("ix_review_items_status_id"), "review_items", ["status", "id"])
     op.create_index(op.f("ix_dataset_versions_status_id"), "dataset_versions", ["status", "id"])
+    op.create_index(
+        op.f("ix_findings_status_family_severity_dataset_version_id"),
+        "findings",
+        ["status", "family", "severity", "dataset_version_id"],
+    )
+    op.create_index(op.f("ix_runs_families"), "runs", ["families"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_runs_families"), table_name="runs")
+    op.drop_index(
+        op.f("ix_findings_status_family_severity_dataset_version_id"), table_name="findings"
+    )
     op.drop_index(op.f("ix_dataset_versions_status_id"), table_name="dataset_versions")
     op.drop_index(op.f("ix_review_items_status_id"), table_name="review_items")
     op.drop_index(op.f("ix_alerts_monitor_id_id"), table_name="alerts")
