@@ -815,11 +815,11 @@ def main() -> None:
         if not floor.error and pct(floor.latencies, 50) > 20:
             console.print(
                 f"note: the floor (/api/health, no token, no read) is "
-                f"{pct(floor.latencies, 50):.0f} ms at p50. uvicorn's --workers N path binds the "
-                "listening socket with proto 0, so asyncio never sets TCP_NODELAY on accepted "
-                "connections and a small keep-alive response waits on the client's delayed ACK "
-                "(Kludex/uvicorn#3149). Every page above carries it; --workers 1 shows the pages "
-                "without it."
+                f"{pct(floor.latencies, 50):.0f} ms at p50. uvicorn's --workers N path binds a "
+                "socket with proto 0, so asyncio never sets TCP_NODELAY and a small keep-alive "
+                "answer waits on the client's delayed ACK (Kludex/uvicorn#3149); `mlvet serve` "
+                "binds its own TCP socket to avoid that (~1 ms floor). A floor this high means "
+                "the workaround no longer applies: compare with --workers 1."
             )
     finally:
         for step in target.cleanup:
