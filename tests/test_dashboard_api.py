@@ -609,3 +609,19 @@ def test_an_unreadable_ledger_is_a_503_that_names_nothing(tmp_path: Path) -> Non
         (tmp_path / f"ledger.db{suffix}").unlink(missing_ok=True)
     answer = client.get("/api/me", headers=_auth(token))
     assert answer.status_code == 503 and str(tmp_path) not in answer.text
+
+
+def test_serve_without_the_dashboard_extra_names_it(sqlite_url: str) -> None:
+    import subprocess
+    import sys
+
+    open_ledger(sqlite_url)
+    code = (
+        "import sys; sys.modules['uvicorn'] = None\n"
+        "from mlvet.cli import main\n"
+        f"sys.argv = ['mlvet', 'serve', '--db', {sqlite_url!r}]\n"
+        "main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2, done.stderr
+    assert "pip install 'mlvet[dashboard]'" in done.stderr and "uvicorn" in done.stderr

@@ -1395,15 +1395,9 @@ def serve_cmd(
     workers: Annotated[int, typer.Option(help="uvicorn worker processes.", min=1, max=64)] = 2,
 ) -> None:
     """Run the dashboard (and its JSON API under /api) on a ledger."""
-    try:
-        import uvicorn
+    from mlvet.dashboard import server_modules
 
-        import mlvet.dashboard._app  # noqa: F401  (fail here, with the fix, if the extra is missing)
-    except ImportError as exc:
-        raise ConfigError(
-            f"The dashboard needs the 'dashboard' extra ({exc.name} is missing): "
-            "pip install 'mlvet[dashboard]'."
-        ) from exc
+    _, uvicorn = server_modules()  # names the extra to install when it is missing
     led = _existing_ledger(db)
     url = led.url.render_as_string(hide_password=False)
     led.dispose()

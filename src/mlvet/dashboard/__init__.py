@@ -27,17 +27,26 @@ __all__ = [
     "create_app",
     "create_token",
     "revoke_token",
+    "server_modules",
     "tokens",
 ]
 
 
-def create_app(ledger: Any = None) -> Any:
-    """The dashboard's FastAPI app for one ledger (see :mod:`mlvet.dashboard._app`)."""
+def server_modules() -> tuple[Any, Any]:
+    """The dashboard's app module and uvicorn, or a ConfigError naming the extra to install."""
     try:
-        from mlvet.dashboard._app import create_app as _create
+        import uvicorn
+
+        from mlvet.dashboard import _app
     except ImportError as exc:
         raise ConfigError(
             f"The dashboard needs the 'dashboard' extra ({exc.name} is missing): "
             "pip install 'mlvet[dashboard]'."
         ) from exc
-    return _create(ledger)
+    return _app, uvicorn
+
+
+def create_app(ledger: Any = None) -> Any:
+    """The dashboard's FastAPI app for one ledger (see :mod:`mlvet.dashboard._app`)."""
+    app_module, _ = server_modules()
+    return app_module.create_app(ledger)
