@@ -140,6 +140,7 @@ def test_demo_tells_chapters_one_to_six(tmp_path: Path) -> None:
 
     who = authenticate(mlvet.open_ledger(url), token.group(1))
     assert who is not None and (who.name, who.role) == ("demo", "admin")
+    _walk_the_demo_dashboard(url, token.group(1))
     card = {r.family: r.status for r in mlvet.scorecard(ledger=url)}
     assert card["DC"] == "guarded"
     # chapter 2: the leaky draft is caught, its fixed twin is clean and supersedes it
@@ -232,3 +233,36 @@ def test_error_messages_are_not_broken_across_lines(tmp_path: Path, sqlite_url: 
         app, ["catalog", "register", str(long_path), "--name", "f", "--db", sqlite_url]
     )
     assert bad.exit_code == 2 and f"error: {long_path} is not a file." in bad.output
+
+
+def _walk_the_demo_dashboard(url: str, token: str) -> None:
+    """Every page of the dashboard renders the demo's ledger, with its real content."""
+    from fastapi.testclient import TestClient
+
+    from mlvet.dashboard import create_app
+
+    client = TestClient(create_app(url))
+    h = {"Authorization": f"Bearer {token}"}
+    runs = client.get("/api/runs", params={"kind": "tune"}, headers=h).json()["items"]
+    versions = client.get("/api/datasets/fails_features/versions", headers=h).json()["items"]
+    expect = {
+        "/": "deployment &amp; maintenance",
+        "/findings?family=DL": "DL1",
+        "/catalog?show=quarantined": "fails_daily@",
+        f"/versions/{versions[0]['id']}": 'class="node',
+        "/searches/1": "learning_rate",
+        "/comparisons/1": "is not shown to beat",
+        "/ablations/1": "market metrics",
+        f"/runs/{runs[0]['id']}": "the search",
+        "/vault/fails-2021-final": "final report",
+        "/models/fails-forecaster": "Fallback chain",
+        "/monitors/fails-2019-inputs": "estimated_accuracy &lt; 0.85",
+        "/alerts?status=all": "the March repo squeeze",
+        "/reviews?status=decided": "checked against the settlement report",
+        "/audit": "Verify the chain now",
+        "/settings": "demo",
+    }
+    for path, shown in expect.items():
+        page = client.get(path, headers=h)
+        assert page.status_code == 200, (path, page.status_code)
+        assert shown in page.text, (path, shown)
