@@ -400,7 +400,7 @@ def test_lists_and_details_answer_from_the_ledger(world: dict[str, Any]) -> None
         ("raw_fails", "clean_fails", "build_world.<locals>.clean")
     ]
     model = client.get("/api/models/fails-model", headers=h).json()
-    card = model["versions"][0]["card"]
+    card = model["versions"]["items"][0]["card"]
     assert card["guarded"] and card["calibration"]["n"] == 300
     comparisons = client.get("/api/experiments/comparisons", headers=h).json()
     assert comparisons["total"] == 1 and "tree" in comparisons["items"][0]["verdict"]
@@ -625,3 +625,35 @@ def test_serve_without_the_dashboard_extra_names_it(sqlite_url: str) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2, done.stderr
     assert "pip install 'mlvet[dashboard]'" in done.stderr and "uvicorn" in done.stderr
+
+
+def test_a_models_versions_and_history_are_paginated(sqlite_url: str) -> None:
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from mlvet.guard import promote, register_model
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(60, 2)), np.r_[np.zeros(30), np.ones(30)].astype(int)
+    for c in (0.1, 1.0, 10.0):
+        register_model("desk/fails", LogisticRegression(C=c).fit(X, y), ledger=sqlite_url)
+    promote("desk/fails", 3, "production", reason="best on the vault", ledger=sqlite_url)
+    _, token = create_token("ana", "viewer", ledger=sqlite_url)
+    client = _client(sqlite_url)
+    h = _auth(token)
+    first = client.get("/api/models/desk/fails/versions", params={"limit": 2}, headers=h).json()
+    assert [v["version"] for v in first["items"]] == [3, 2] and first["total"] == 3
+    rest = client.get(
+        "/api/models/desk/fails/versions", params={"cursor": first["next_cursor"]}, headers=h
+    ).json()
+    assert [v["version"] for v in rest["items"]] == [1] and rest["next_cursor"] is None
+    history = client.get("/api/models/desk/fails/history", headers=h).json()
+    assert [(e["version"], e["stage"]) for e in history["items"]][:2] == [
+        (3, "production"),
+        (3, "candidate"),
+    ]
+    assert history["total"] == 4
+    login(client, token)
+    page = client.get("/models/desk%2Ffails?limit=1")
+    assert page.status_code == 200 and "v3" in page.text and "older" in page.text
+    assert "best on the vault" in client.get("/models/desk%2Ffails/history").text

@@ -538,6 +538,24 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
     ) -> dict[str, Any]:
         return dict(read(q.model, name))
 
+    @app.get(f"{api}/models/{{name:path}}/versions", tags=["models"], responses=ERRORS)
+    def api_model_versions(
+        user: ApiUser,
+        name: Annotated[str, Path(max_length=255, pattern=NO_NUL)],
+        cursor: Cursor = None,
+        limit: Limit = 10,
+    ) -> dict[str, Any]:
+        return dict(read(q.model_versions_page, name, cursor=cursor, limit=limit).to_dict())
+
+    @app.get(f"{api}/models/{{name:path}}/history", tags=["models"], responses=ERRORS)
+    def api_model_history(
+        user: ApiUser,
+        name: Annotated[str, Path(max_length=255, pattern=NO_NUL)],
+        cursor: Cursor = None,
+        limit: Limit = 50,
+    ) -> dict[str, Any]:
+        return dict(read(q.model_history_page, name, cursor=cursor, limit=limit).to_dict())
+
     @app.get(f"{api}/monitors", tags=["monitors"], responses=ERRORS)
     def api_monitors(user: ApiUser, cursor: Cursor = None, limit: Limit = 50) -> dict[str, Any]:
         return dict(read(q.monitors_page, cursor=cursor, limit=limit).to_dict())
@@ -942,9 +960,29 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
             section="models",
         )
 
+    @app.get("/models/{name:path}/history", include_in_schema=False)
+    def model_history(
+        request: Request, user: PageUser, name: str, cursor: Cursor = None, limit: Limit = 50
+    ) -> Response:
+        return render(
+            request,
+            "model_history.html",
+            name=read(q.model, name)["name"],
+            history=read(q.model_history_page, name, cursor=cursor, limit=limit),
+            section="models",
+        )
+
     @app.get("/models/{name:path}", include_in_schema=False)
-    def model_page(request: Request, user: PageUser, name: str) -> Response:
-        return render(request, "model.html", m=read(q.model, name), section="models")
+    def model_page(
+        request: Request, user: PageUser, name: str, cursor: Cursor = None, limit: Limit = 10
+    ) -> Response:
+        return render(
+            request,
+            "model.html",
+            m=read(q.model, name),
+            versions=read(q.model_versions_page, name, cursor=cursor, limit=limit),
+            section="models",
+        )
 
     @app.get("/monitors", include_in_schema=False)
     def monitors_page(

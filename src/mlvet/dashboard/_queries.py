@@ -31,6 +31,8 @@ __all__ = [
     "findings_page",
     "last_verification",
     "model",
+    "model_history_page",
+    "model_versions_page",
     "models_page",
     "monitor",
     "monitor_batches",
@@ -557,15 +559,25 @@ def models_page(conn: Connection, *, cursor: str | None = None, limit: int = 50)
     return paginate(conn, q, [m.c.id], cursor=cursor, limit=limit)
 
 
-def model(conn: Connection, name: str) -> dict[str, Any]:
-    m, mv, st = s.models, s.model_versions, s.model_stages
-    out = _one(conn, select(m).where(m.c.name == name), f"model named {name!r}")
-    versions = []
-    for x in conn.execute(
-        select(mv).where(mv.c.model_id == out["id"]).order_by(mv.c.version.desc()).limit(200)
-    ).mappings():
+def _model_id(conn: Connection, name: str) -> int:
+    mid = conn.execute(select(s.models.c.id).where(s.models.c.name == name)).scalar()
+    if mid is None:
+        raise NotFoundError(f"No model named {name!r} in this ledger.")
+    return int(mid)
+
+
+def model_versions_page(
+    conn: Connection, name: str, *, cursor: str | None = None, limit: int = 10
+) -> Page:
+    """A model's versions, newest first, each with its card (calibration, Guard, fallback
+    chain), its training data and the monitors watching it."""
+    mv = s.model_versions
+    q = select(mv).where(mv.c.model_id == _model_id(conn, name))
+
+    def row(x: Any) -> dict[str, Any]:
         v = dict(x)
         v["card"] = _json(v.pop("card_json"))
+        v.pop("event_seq", None)
         v["train"] = _version_brief(conn, v["train_version_id"]) if v["train_version_id"] else None
         v["monitors"] = [
             r.name
@@ -573,18 +585,31 @@ def model(conn: Connection, name: str) -> dict[str, Any]:
                 select(s.monitors.c.name).where(s.monitors.c.model_version_id == v["id"])
             )
         ]
-        versions.append(v)
-    out["versions"] = versions
-    out["history"] = [
-        dict(r)
-        for r in conn.execute(
-            select(mv.c.version, st.c.stage, st.c.created_at, st.c.actor, st.c.reason)
-            .join(mv, mv.c.id == st.c.model_version_id)
-            .where(mv.c.model_id == out["id"])
-            .order_by(st.c.id.desc())
-            .limit(500)
-        ).mappings()
-    ]
+        return v
+
+    return paginate(conn, q, [mv.c.id], cursor=cursor, limit=limit, row=row)
+
+
+def model_history_page(
+    conn: Connection, name: str, *, cursor: str | None = None, limit: int = 50
+) -> Page:
+    """Every stage change of every version of a model, newest first: when, who, why."""
+    mv, st = s.model_versions, s.model_stages
+    q = (
+        select(st.c.id, mv.c.version, st.c.stage, st.c.created_at, st.c.actor, st.c.reason)
+        .join(mv, mv.c.id == st.c.model_version_id)
+        .where(mv.c.model_id == _model_id(conn, name))
+    )
+    return paginate(conn, q, [st.c.id], cursor=cursor, limit=limit)
+
+
+def model(conn: Connection, name: str) -> dict[str, Any]:
+    """A model with the first page of its versions and of its stage history (the rest
+    through :func:`model_versions_page` and :func:`model_history_page`)."""
+    out = _one(conn, select(s.models).where(s.models.c.name == name), f"model named {name!r}")
+    out.pop("event_seq", None)
+    out["versions"] = model_versions_page(conn, name).to_dict()
+    out["history"] = model_history_page(conn, name).to_dict()
     return out
 
 
