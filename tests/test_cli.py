@@ -248,6 +248,7 @@ def _walk_the_demo_dashboard(url: str, token: str) -> None:
     expect = {
         "/": "deployment &amp; maintenance",
         "/findings?family=DL": "DL1",
+        "/experiments?kind=runs&family=SF": "deployments",
         "/catalog?show=quarantined": "fails_daily@",
         f"/versions/{versions[0]['id']}": 'class="node',
         "/searches/1": "learning_rate",
@@ -262,6 +263,12 @@ def _walk_the_demo_dashboard(url: str, token: str) -> None:
         "/audit": "Verify the chain now",
         "/settings": "demo",
     }
+    checks = client.get("/api/runs", params={"family": "AN"}, headers=h).json()
+    assert checks["total"] >= 1 and all("AN" in r["families"].split(",") for r in checks["items"])
+    assert (
+        'class="checks" href="/experiments?kind=runs&amp;family=AN"'
+        in client.get("/", headers=h).text
+    )
     for path, shown in expect.items():
         page = client.get(path, headers=h)
         assert page.status_code == 200, (path, page.status_code)

@@ -427,10 +427,12 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
     def api_runs(
         user: ApiUser,
         kind: Annotated[str | None, Query(max_length=32, pattern=NO_NUL)] = None,
+        family: Annotated[str | None, Query(pattern="^[A-Za-z]{2}$")] = None,
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> dict[str, Any]:
-        return dict(read(q.runs_page, kind=kind, cursor=cursor, limit=limit).to_dict())
+        page = read(q.runs_page, kind=kind, family=family, cursor=cursor, limit=limit)
+        return dict(page.to_dict())
 
     @app.get(f"{api}/runs/{{run_id}}", tags=["experiments"], responses=ERRORS)
     def api_run(
@@ -870,11 +872,12 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
         user: PageUser,
         kind: Annotated[str, Query(pattern="^(searches|comparisons|ablations|runs)$")] = "searches",
         run_kind: Annotated[str | None, Query(max_length=32, pattern=NO_NUL)] = None,
+        family: Annotated[str | None, Query(pattern="^[A-Za-z]{2}$")] = None,
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> Response:
         if kind == "runs":
-            page = read(q.runs_page, kind=run_kind, cursor=cursor, limit=limit)
+            page = read(q.runs_page, kind=run_kind, family=family, cursor=cursor, limit=limit)
         else:
             page = read(q.experiments_page, kind, cursor=cursor, limit=limit)
         return render(

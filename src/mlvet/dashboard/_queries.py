@@ -120,12 +120,24 @@ def _run_brief(conn: Connection, run_id: str) -> dict[str, Any] | None:
 
 
 def runs_page(
-    conn: Connection, *, kind: str | None = None, cursor: str | None = None, limit: int = 50
+    conn: Connection,
+    *,
+    kind: str | None = None,
+    family: str | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
 ) -> Page:
+    """Runs, newest first; of one kind, or the checks of one antipattern family."""
     r = s.runs
     q = select(r.c.id, r.c.kind, r.c.name, r.c.status, r.c.started_at, r.c.ended_at, r.c.families)
     if kind:
         q = q.where(r.c.kind == kind)
+    if family:
+        fam = family.upper()
+        if len(fam) != 2 or not fam.isalpha():
+            raise InputError(f"family is a two-letter code such as 'AN'; got {family!r}.")
+        # families is a comma-separated list: match the whole code, not a part of another
+        q = q.where(("," + r.c.families + ",").contains(f",{fam},", autoescape=True))
     return paginate(conn, q, [r.c.started_at, r.c.id], cursor=cursor, limit=limit, types=(str, str))
 
 
