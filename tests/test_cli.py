@@ -269,6 +269,10 @@ def _walk_the_demo_dashboard(url: str, token: str) -> None:
         'class="checks" href="/experiments?kind=runs&amp;family=AN"'
         in client.get("/", headers=h).text
     )
+    trials = client.get("/api/searches/1/trials", params={"limit": 100}, headers=h).json()
+    assert sum(t["defaults"] for t in trials["items"]) == 1
+    assert all(t["mean"] is not None for t in trials["items"] if t["status"] == "ok")
+    assert "{'bias'" not in client.get("/searches/1", headers=h).text
     for path, shown in expect.items():
         page = client.get(path, headers=h)
         assert page.status_code == 200, (path, page.status_code)

@@ -416,6 +416,8 @@ def test_lists_and_details_answer_from_the_ledger(world: dict[str, Any]) -> None
     ):
         answer = client.get(missing, headers=h)
         assert answer.status_code == 404 and "No " in answer.json()["error"], missing
+    one = client.get("/alerts", params={"status": "all", "monitor": "fails-watch"}, headers=h)
+    assert one.status_code == 200 and 'of <a href="/monitors/fails-watch">' in one.text
     wrong = client.get("/api/alerts", params={"status": "closed"}, headers=h)
     assert wrong.status_code == 422
 
@@ -657,3 +659,55 @@ def test_a_models_versions_and_history_are_paginated(sqlite_url: str) -> None:
     page = client.get("/models/desk%2Ffails?limit=1")
     assert page.status_code == 200 and "v3" in page.text and "older" in page.text
     assert "best on the vault" in client.get("/models/desk%2Ffails/history").text
+    # a deep link survives the login page with its name still encoded
+    client.cookies.clear()
+    bounced = client.get("/models/desk%2Ffails?limit=1")
+    assert bounced.status_code == 303 and "desk%252Ffails" in bounced.headers["location"]
+
+
+def test_second_review_fixes(tmp_path: Path, sqlite_url: str) -> None:
+    import sqlite3
+
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from typer.testing import CliRunner
+
+    from mlvet.cli import app
+    from mlvet.dashboard._lineage_svg import layout
+    from mlvet.guard import register_model
+
+    # a name that ends like a sub-resource is still that name
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(40, 2)), np.r_[np.zeros(20), np.ones(20)].astype(int)
+    register_model("x", LogisticRegression().fit(X, y), ledger=sqlite_url)
+    register_model("x/history", LogisticRegression(C=2).fit(X, y), ledger=sqlite_url)
+    _, token = create_token("ana", "viewer", ledger=sqlite_url)
+    client = _client(sqlite_url)
+    h = _auth(token)
+    assert client.get("/api/models/x%2Fhistory", headers=h).json()["name"] == "x/history"
+    assert client.get("/api/models/x/history", headers=h).json()["total"] == 1  # x's history
+    # names hold no control characters, and are not "." or ".."
+    for bad in ("new\nline", "tab\there", ".."):
+        with pytest.raises(InputError):
+            create_token(bad, "viewer", ledger=sqlite_url)
+    with pytest.raises(NotFoundError):
+        revoke_token(10**20, ledger=sqlite_url)
+    # the token and serve commands never turn another database into a ledger
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE customers (id INTEGER)")
+    runner = CliRunner()
+    refused = runner.invoke(app, ["token", "list", "--db", f"sqlite:///{other}"])
+    assert refused.exit_code == 2 and "mlvet db upgrade" in refused.output
+    with sqlite3.connect(other) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert tables == {"customers"}
+    plain = runner.invoke(app, ["token", "list", "--db", str(other)])
+    assert plain.exit_code == 2 and "sqlite:///" in plain.output
+    # a damaged ledger with a cycle still draws
+    cycle = {
+        "root": 1,
+        "nodes": [{"id": i, "name": f"n{i}", "version": 1} for i in (1, 2, 3)],
+        "edges": [{"parent": a, "child": b} for a, b in ((1, 2), (2, 3), (3, 1))],
+    }
+    assert len(layout(cycle)["edges"]) == 3

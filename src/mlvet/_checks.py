@@ -4,6 +4,7 @@ reasons, and thresholds that must be finite numbers."""
 from __future__ import annotations
 
 import math
+import unicodedata
 from typing import Any
 
 import numpy as np
@@ -19,7 +20,14 @@ def check_name(value: Any, what: str = "name", max_len: int = 255) -> str:
         raise InputError(
             f"{what} must be a non-empty string of at most {max_len} characters; got {value!r}."
         )
-    _no_nul(value, what)
+    control = sorted({f"U+{ord(c):04X}" for c in value if unicodedata.category(c) == "Cc"})
+    if control:
+        raise InputError(
+            f"{what} may not hold control characters ({', '.join(control)}: newlines, tabs, "
+            f"NUL, ...); a name is shown, typed and put in addresses. Got {value!r}."
+        )
+    if value.strip() in (".", ".."):
+        raise InputError(f"{what} cannot be {value!r}: an address would read it as a folder.")
     return value
 
 

@@ -134,13 +134,23 @@ def _ledger(db: str | None, *, create: bool | None = None, check_revision: bool 
     return Ledger(db, create=create, check_revision=check_revision)
 
 
-def _existing_ledger(db: str | None) -> Ledger:
-    """A ledger to read from: a SQLite file that is not there is an error, not a new file."""
+def _existing_ledger(db: str | None, *, create: bool | None = None) -> Ledger:
+    """A ledger to read from: a SQLite file that is not there is an error, not a new file.
+    ``create=False`` also refuses a SQLite file that is not a ledger yet (rather than adding
+    the ledger's tables to someone else's database)."""
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
 
     from mlvet._config import get_settings
 
-    url = make_url(db or get_settings().db_url)
+    raw = db or get_settings().db_url
+    try:
+        url = make_url(raw)
+    except ArgumentError as exc:
+        raise ConfigError(
+            f"--db takes a database URL, not {raw!r}: for a file, sqlite:///{raw} "
+            "(sqlite://// and an absolute path), or postgresql://user@host:5432/db."
+        ) from exc
     database = url.database or ""
     local = url.get_backend_name() == "sqlite" and database not in ("", ":memory:")
     if local and not Path(database).exists():
@@ -148,7 +158,7 @@ def _existing_ledger(db: str | None) -> Ledger:
             f"No ledger at {database}; check --db (or MLVET_DB_URL), or run the work that "
             "records into it first."
         )
-    return _ledger(db)
+    return _ledger(db, create=create)
 
 
 def _exit_for(failed: bool, exit_zero: bool) -> None:
@@ -1341,7 +1351,7 @@ def token_create_cmd(
     from mlvet.dashboard import create_token
 
     info, secret = create_token(
-        name or get_settings().actor, role.value, ledger=_existing_ledger(db)
+        name or get_settings().actor, role.value, ledger=_existing_ledger(db, create=False)
     )
     err.print(
         f"token {info.id} for {escape(info.name)} ({info.role}); copy it now, it is not "
@@ -1357,7 +1367,7 @@ def token_list_cmd(db: DbOpt = None, fmt: FormatOpt = TextOrJson.text) -> None:
 
     from mlvet.dashboard import tokens
 
-    found = tokens(ledger=_existing_ledger(db))
+    found = tokens(ledger=_existing_ledger(db, create=False))
     if fmt is TextOrJson.json:
         typer.echo(json.dumps([asdict(t) for t in found], indent=2))
         return
@@ -1383,7 +1393,7 @@ def token_revoke_cmd(
     """Revoke a token: it and its browser sessions stop working at once."""
     from mlvet.dashboard import revoke_token
 
-    info = revoke_token(token_id, ledger=_existing_ledger(db))
+    info = revoke_token(token_id, ledger=_existing_ledger(db, create=False))
     console.print(f"token {info.id} ({escape(info.name)}) revoked at {info.revoked_at}")
 
 
@@ -1398,14 +1408,10 @@ def serve_cmd(
     from mlvet.dashboard import server_modules
 
     _, uvicorn = server_modules()  # names the extra to install when it is missing
-    led = _existing_ledger(db)
+    led = _existing_ledger(db, create=False)
     url = led.url.render_as_string(hide_password=False)
     led.dispose()
     os.environ["MLVET_DASHBOARD_DB"] = url
-    err.print(
-        f"mlvet dashboard on http://{host}:{port}/ for {escape(led.display_url)} "
-        f"({workers} worker(s)); log in with a token from `mlvet token create`."
-    )
     config = uvicorn.Config(
         "mlvet.dashboard._app:factory",
         factory=True,
@@ -1417,6 +1423,10 @@ def serve_cmd(
     # the socket is made here, as TCP: uvicorn's own (protocol 0) keeps asyncio from setting
     # TCP_NODELAY under several workers, which added ~40 ms to every small answer
     sock = _tcp_socket(host, port)
+    err.print(
+        f"mlvet dashboard on http://{host}:{port}/ for {escape(led.display_url)} "
+        f"({workers} worker(s)); log in with a token from `mlvet token create`."
+    )
     server = uvicorn.Server(config)
     if workers > 1:
         import inspect

@@ -346,7 +346,9 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
     def page_user(request: Request) -> Principal:
         found = _who(request)
         if found is None:
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            raw = request.scope.get("raw_path") or request.url.path.encode()
+            path = raw.decode("latin-1")  # as the browser sent it: names stay encoded
+            target = path + (f"?{request.url.query}" if request.url.query else "")
             raise NotLoggedIn(target if request.method == "GET" else "/")
         principal, csrf = found
         request.state.principal = principal
@@ -370,6 +372,12 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
         expected = getattr(request.state, "csrf", "")
         if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
             raise HTTPException(403, "The form's CSRF secret is missing or stale; reload the page.")
+
+    def literal_suffix(request: Request, suffix: str) -> bool:
+        """Whether the address really ends in /SUFFIX, not in a name's encoded "%2FSUFFIX"
+        (routing sees the decoded path, where both look alike)."""
+        raw = request.scope.get("raw_path") or request.url.path.encode()
+        return bytes(raw).split(b"?")[0].endswith(b"/" + suffix.encode())
 
     ApiUser = Annotated[Principal, Depends(api_user)]
     PageUser = Annotated[Principal, Depends(page_user)]
@@ -490,11 +498,14 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
 
     @app.get(f"{api}/datasets/{{name:path}}/versions", tags=["catalog"], responses=ERRORS)
     def api_dataset_versions(
+        request: Request,
         user: ApiUser,
         name: Annotated[str, Path(max_length=255, pattern=NO_NUL)],
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> dict[str, Any]:
+        if not literal_suffix(request, "versions"):
+            return api_dataset(user, f"{name}/versions")
         return dict(read(q.versions_page, name, cursor=cursor, limit=limit).to_dict())
 
     @app.get(f"{api}/quarantined", tags=["catalog"], responses=ERRORS)
@@ -523,11 +534,14 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
 
     @app.get(f"{api}/vaults/{{name:path}}/reads", tags=["vault"], responses=ERRORS)
     def api_vault_reads(
+        request: Request,
         user: ApiUser,
         name: Annotated[str, Path(max_length=255, pattern=NO_NUL)],
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> dict[str, Any]:
+        if not literal_suffix(request, "reads"):
+            return api_vault(user, f"{name}/reads")
         return dict(read(q.vault_reads_page, name, cursor=cursor, limit=limit).to_dict())
 
     @app.get(f"{api}/models", tags=["models"], responses=ERRORS)
@@ -542,20 +556,26 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
 
     @app.get(f"{api}/models/{{name:path}}/versions", tags=["models"], responses=ERRORS)
     def api_model_versions(
+        request: Request,
         user: ApiUser,
         name: Annotated[str, Path(max_length=255, pattern=NO_NUL)],
         cursor: Cursor = None,
         limit: Limit = 10,
     ) -> dict[str, Any]:
+        if not literal_suffix(request, "versions"):
+            return api_model(user, f"{name}/versions")
         return dict(read(q.model_versions_page, name, cursor=cursor, limit=limit).to_dict())
 
     @app.get(f"{api}/models/{{name:path}}/history", tags=["models"], responses=ERRORS)
     def api_model_history(
+        request: Request,
         user: ApiUser,
         name: Annotated[str, Path(max_length=255, pattern=NO_NUL)],
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> dict[str, Any]:
+        if not literal_suffix(request, "history"):
+            return api_model(user, f"{name}/history")
         return dict(read(q.model_history_page, name, cursor=cursor, limit=limit).to_dict())
 
     @app.get(f"{api}/monitors", tags=["monitors"], responses=ERRORS)
@@ -570,20 +590,26 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
 
     @app.get(f"{api}/monitors/{{name:path}}/batches", tags=["monitors"], responses=ERRORS)
     def api_batches(
+        request: Request,
         user: ApiUser,
         name: Annotated[str, Path(max_length=255, pattern=NO_NUL)],
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> dict[str, Any]:
+        if not literal_suffix(request, "batches"):
+            return api_monitor(user, f"{name}/batches")
         return dict(read(q.monitor_batches, name, cursor=cursor, limit=limit).to_dict())
 
     @app.get(f"{api}/monitors/{{name:path}}/series", tags=["monitors"], responses=ERRORS)
     def api_series(
+        request: Request,
         user: ApiUser,
         name: Annotated[str, Path(max_length=255, pattern=NO_NUL)],
         cursor: Cursor = None,
         limit: Limit = 200,
     ) -> dict[str, Any]:
+        if not literal_suffix(request, "series"):
+            return api_monitor(user, f"{name}/series")
         return dict(read(q.monitor_series, name, cursor=cursor, limit=limit))
 
     @app.get(f"{api}/alerts", tags=["alerts"], responses=ERRORS)
@@ -967,6 +993,8 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
     def model_history(
         request: Request, user: PageUser, name: str, cursor: Cursor = None, limit: Limit = 50
     ) -> Response:
+        if not literal_suffix(request, "history"):
+            return model_page(request, user, f"{name}/history", cursor, limit)
         return render(
             request,
             "model_history.html",
@@ -1005,12 +1033,17 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
         m = read(q.monitor, name)
         batches = read(q.monitor_batches, name, cursor=cursor, limit=limit)
         columns = sorted({c for i in batches.items for c in i["drift"]})
+        metric_columns = sorted(  # whatever this monitor measures: accuracy, AUC, MAE, RMSE
+            {m for i in batches.items for m in i["metrics"] if not m.startswith("observed_")},
+            key=lambda m: (m.split("_", 1)[1], m),
+        )
         return render(
             request,
             "monitor.html",
             m=m,
             batches=batches,
             columns=columns,
+            metric_columns=metric_columns,
             series=read(q.monitor_series, name, cursor=cursor, limit=max(limit, 200)),
             alerts=read(q.alerts_page, status="all", monitor_name=name, limit=20),
             section="monitors",
@@ -1021,11 +1054,14 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
         request: Request,
         user: PageUser,
         status: Annotated[str, Query(pattern="^(open|acknowledged|resolved|all)$")] = "open",
+        monitor: Annotated[str | None, Query(max_length=255, pattern=NO_NUL)] = None,
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> Response:
-        page = read(q.alerts_page, status=status, cursor=cursor, limit=limit)
-        return render(request, "alerts.html", page=page, status=status, section="alerts")
+        page = read(q.alerts_page, status=status, monitor_name=monitor, cursor=cursor, limit=limit)
+        return render(
+            request, "alerts.html", page=page, status=status, monitor=monitor, section="alerts"
+        )
 
     @app.post(
         "/alerts/{alert_id}/{action}", include_in_schema=False, dependencies=[Depends(form_csrf)]

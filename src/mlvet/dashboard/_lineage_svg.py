@@ -41,7 +41,9 @@ def layout(graph: dict[str, Any]) -> dict[str, Any]:
         if col:
             members.sort(
                 key=lambda k: (
-                    sum(row[p] for p in parents[k]) / len(parents[k]) if parents[k] else 0.0
+                    sum(row.get(p, 0.0) for p in parents[k]) / len(parents[k])
+                    if parents[k]
+                    else 0.0
                 )
             )
         for r, i in enumerate(members):

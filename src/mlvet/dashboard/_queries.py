@@ -395,8 +395,19 @@ def _experiment(conn: Connection, table: Any, item_id: int, what: str) -> dict[s
 def search(conn: Connection, search_id: int) -> dict[str, Any]:
     out = _experiment(conn, s.searches, search_id, "search")
     t = s.trials
-    out["n_trials"] = int(
-        conn.execute(select(func.count()).where(t.c.run_id == out["run_id"])).scalar() or 0
+    out["n_trials"] = int(  # the searched trials; the defaults' row has index -1
+        conn.execute(
+            select(func.count()).where(t.c.run_id == out["run_id"], t.c.trial_index >= 0)
+        ).scalar()
+        or 0
+    )
+    out["n_failed"] = int(
+        conn.execute(
+            select(func.count()).where(
+                t.c.run_id == out["run_id"], t.c.trial_index >= 0, t.c.status != "ok"
+            )
+        ).scalar()
+        or 0
     )
     return out
 
@@ -424,12 +435,10 @@ def trials_page(
         out["params"] = _json(out.pop("params_json"))
         scores = _json(out.pop("scores_json"))
         out["scores"] = scores
-        vals = (
-            [v for v in (scores or []) if isinstance(v, int | float)]
-            if isinstance(scores, list)
-            else []
-        )
-        out["mean"] = sum(vals) / len(vals) if vals else None
+        folds = scores.get("folds") if isinstance(scores, dict) else scores
+        vals = [v for v in (_finite(x) for x in folds or []) if v is not None]
+        out["mean"] = sum(vals) / len(vals) if vals else None  # as Trial.mean: finite folds
+        out["defaults"] = out["trial_index"] < 0
         return out
 
     return paginate(conn, q, [t.c.id], cursor=cursor, limit=limit, row=row)

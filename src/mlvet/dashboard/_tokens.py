@@ -170,6 +170,8 @@ def revoke_token(
         raise InputError(
             f"token_id must be a token's number (`mlvet token list`); got {token_id!r}."
         )
+    if not 1 <= token_id <= 2**31 - 1:
+        raise NotFoundError(f"No token {token_id}; list them with `mlvet token list`.")
     led = open_ledger(ledger)
     with led.transaction(actor=actor) as tx:
         row = (
