@@ -13,7 +13,7 @@ import logging
 import math
 import os
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, MutableMapping
 from importlib import resources
 from typing import Annotated, Any
 from urllib.parse import quote, unquote, urlencode
@@ -34,6 +34,7 @@ from pydantic import (
     StrictInt,
     StringConstraints,
 )
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from mlvet._version import __version__
@@ -238,6 +239,7 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
         if "\x00" in unquote(request.url.path) or "\x00" in unquote(request.url.query):
             response = _error_page(request, 400, "The address holds a NUL character; remove it.")
         else:
+            _keep_encoded_slashes(request.scope)
             response = await call_next(request)
         _secure_headers(request, response)
         return response
@@ -373,12 +375,6 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
         if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
             raise HTTPException(403, "The form's CSRF secret is missing or stale; reload the page.")
 
-    def literal_suffix(request: Request, suffix: str) -> bool:
-        """Whether the address really ends in /SUFFIX, not in a name's encoded "%2FSUFFIX"
-        (routing sees the decoded path, where both look alike)."""
-        raw = request.scope.get("raw_path") or request.url.path.encode()
-        return bytes(raw).split(b"?")[0].endswith(b"/" + suffix.encode())
-
     ApiUser = Annotated[Principal, Depends(api_user)]
     PageUser = Annotated[Principal, Depends(page_user)]
 
@@ -490,22 +486,19 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
     def api_datasets(user: ApiUser, cursor: Cursor = None, limit: Limit = 50) -> dict[str, Any]:
         return dict(read(q.datasets_page, cursor=cursor, limit=limit).to_dict())
 
-    @app.get(f"{api}/datasets/{{name:path}}", tags=["catalog"], responses=ERRORS)
+    @app.get(f"{api}/datasets/{{name:name}}", tags=["catalog"], responses=ERRORS)
     def api_dataset(
         user: ApiUser, name: Annotated[str, Path(max_length=255, pattern=NO_NUL)]
     ) -> dict[str, Any]:
         return dict(read(q.dataset, name))
 
-    @app.get(f"{api}/datasets/{{name:path}}/versions", tags=["catalog"], responses=ERRORS)
+    @app.get(f"{api}/datasets/{{name:name}}/versions", tags=["catalog"], responses=ERRORS)
     def api_dataset_versions(
-        request: Request,
         user: ApiUser,
         name: Annotated[str, Path(max_length=255, pattern=NO_NUL)],
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> dict[str, Any]:
-        if not literal_suffix(request, "versions"):
-            return api_dataset(user, f"{name}/versions")
         return dict(read(q.versions_page, name, cursor=cursor, limit=limit).to_dict())
 
     @app.get(f"{api}/quarantined", tags=["catalog"], responses=ERRORS)
@@ -526,90 +519,75 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
     def api_vaults(user: ApiUser, cursor: Cursor = None, limit: Limit = 50) -> dict[str, Any]:
         return dict(read(q.vaults_page, cursor=cursor, limit=limit).to_dict())
 
-    @app.get(f"{api}/vaults/{{name:path}}", tags=["vault"], responses=ERRORS)
+    @app.get(f"{api}/vaults/{{name:name}}", tags=["vault"], responses=ERRORS)
     def api_vault(
         user: ApiUser, name: Annotated[str, Path(max_length=255, pattern=NO_NUL)]
     ) -> dict[str, Any]:
         return _vault(name)
 
-    @app.get(f"{api}/vaults/{{name:path}}/reads", tags=["vault"], responses=ERRORS)
+    @app.get(f"{api}/vaults/{{name:name}}/reads", tags=["vault"], responses=ERRORS)
     def api_vault_reads(
-        request: Request,
         user: ApiUser,
         name: Annotated[str, Path(max_length=255, pattern=NO_NUL)],
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> dict[str, Any]:
-        if not literal_suffix(request, "reads"):
-            return api_vault(user, f"{name}/reads")
         return dict(read(q.vault_reads_page, name, cursor=cursor, limit=limit).to_dict())
 
     @app.get(f"{api}/models", tags=["models"], responses=ERRORS)
     def api_models(user: ApiUser, cursor: Cursor = None, limit: Limit = 50) -> dict[str, Any]:
         return dict(read(q.models_page, cursor=cursor, limit=limit).to_dict())
 
-    @app.get(f"{api}/models/{{name:path}}", tags=["models"], responses=ERRORS)
+    @app.get(f"{api}/models/{{name:name}}", tags=["models"], responses=ERRORS)
     def api_model(
         user: ApiUser, name: Annotated[str, Path(max_length=255, pattern=NO_NUL)]
     ) -> dict[str, Any]:
         return dict(read(q.model, name))
 
-    @app.get(f"{api}/models/{{name:path}}/versions", tags=["models"], responses=ERRORS)
+    @app.get(f"{api}/models/{{name:name}}/versions", tags=["models"], responses=ERRORS)
     def api_model_versions(
-        request: Request,
         user: ApiUser,
         name: Annotated[str, Path(max_length=255, pattern=NO_NUL)],
         cursor: Cursor = None,
         limit: Limit = 10,
     ) -> dict[str, Any]:
-        if not literal_suffix(request, "versions"):
-            return api_model(user, f"{name}/versions")
         return dict(read(q.model_versions_page, name, cursor=cursor, limit=limit).to_dict())
 
-    @app.get(f"{api}/models/{{name:path}}/history", tags=["models"], responses=ERRORS)
+    @app.get(f"{api}/models/{{name:name}}/history", tags=["models"], responses=ERRORS)
     def api_model_history(
-        request: Request,
         user: ApiUser,
         name: Annotated[str, Path(max_length=255, pattern=NO_NUL)],
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> dict[str, Any]:
-        if not literal_suffix(request, "history"):
-            return api_model(user, f"{name}/history")
         return dict(read(q.model_history_page, name, cursor=cursor, limit=limit).to_dict())
 
     @app.get(f"{api}/monitors", tags=["monitors"], responses=ERRORS)
     def api_monitors(user: ApiUser, cursor: Cursor = None, limit: Limit = 50) -> dict[str, Any]:
         return dict(read(q.monitors_page, cursor=cursor, limit=limit).to_dict())
 
-    @app.get(f"{api}/monitors/{{name:path}}", tags=["monitors"], responses=ERRORS)
+    @app.get(f"{api}/monitors/{{name:name}}", tags=["monitors"], responses=ERRORS)
     def api_monitor(
         user: ApiUser, name: Annotated[str, Path(max_length=255, pattern=NO_NUL)]
     ) -> dict[str, Any]:
         return dict(read(q.monitor, name))
 
-    @app.get(f"{api}/monitors/{{name:path}}/batches", tags=["monitors"], responses=ERRORS)
+    @app.get(f"{api}/monitors/{{name:name}}/batches", tags=["monitors"], responses=ERRORS)
     def api_batches(
-        request: Request,
         user: ApiUser,
         name: Annotated[str, Path(max_length=255, pattern=NO_NUL)],
         cursor: Cursor = None,
         limit: Limit = 50,
     ) -> dict[str, Any]:
-        if not literal_suffix(request, "batches"):
-            return api_monitor(user, f"{name}/batches")
         return dict(read(q.monitor_batches, name, cursor=cursor, limit=limit).to_dict())
 
-    @app.get(f"{api}/monitors/{{name:path}}/series", tags=["monitors"], responses=ERRORS)
+    @app.get(f"{api}/monitors/{{name:name}}/series", tags=["monitors"], responses=ERRORS)
     def api_series(
-        request: Request,
         user: ApiUser,
         name: Annotated[str, Path(max_length=255, pattern=NO_NUL)],
         cursor: Cursor = None,
         limit: Limit = 200,
     ) -> dict[str, Any]:
-        if not literal_suffix(request, "series"):
-            return api_monitor(user, f"{name}/series")
         return dict(read(q.monitor_series, name, cursor=cursor, limit=limit))
 
     @app.get(f"{api}/alerts", tags=["alerts"], responses=ERRORS)
@@ -874,7 +852,7 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
             page = read(q.datasets_page, cursor=cursor, limit=limit)
         return render(request, "catalog.html", page=page, show=show, section="catalog")
 
-    @app.get("/catalog/{name:path}", include_in_schema=False)
+    @app.get("/catalog/{name:name}", include_in_schema=False)
     def dataset_page(
         request: Request, user: PageUser, name: str, cursor: Cursor = None, limit: Limit = 50
     ) -> Response:
@@ -966,7 +944,7 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
             section="vault",
         )
 
-    @app.get("/vault/{name:path}", include_in_schema=False)
+    @app.get("/vault/{name:name}", include_in_schema=False)
     def vault_page(
         request: Request, user: PageUser, name: str, cursor: Cursor = None, limit: Limit = 50
     ) -> Response:
@@ -989,12 +967,10 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
             section="models",
         )
 
-    @app.get("/models/{name:path}/history", include_in_schema=False)
+    @app.get("/models/{name:name}/history", include_in_schema=False)
     def model_history(
         request: Request, user: PageUser, name: str, cursor: Cursor = None, limit: Limit = 50
     ) -> Response:
-        if not literal_suffix(request, "history"):
-            return model_page(request, user, f"{name}/history", cursor, limit)
         return render(
             request,
             "model_history.html",
@@ -1003,7 +979,7 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
             section="models",
         )
 
-    @app.get("/models/{name:path}", include_in_schema=False)
+    @app.get("/models/{name:name}", include_in_schema=False)
     def model_page(
         request: Request, user: PageUser, name: str, cursor: Cursor = None, limit: Limit = 10
     ) -> Response:
@@ -1026,7 +1002,7 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
             section="monitors",
         )
 
-    @app.get("/monitors/{name:path}", include_in_schema=False)
+    @app.get("/monitors/{name:name}", include_in_schema=False)
     def monitor_page(
         request: Request, user: PageUser, name: str, cursor: Cursor = None, limit: Limit = 50
     ) -> Response:
@@ -1172,10 +1148,39 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
         revoke_token(token_id, actor=user.actor, ledger=led)
         return RedirectResponse("/settings", status_code=303)
 
-    # a name may hold "/": routes that add a suffix after {name:path} are tried first
-    suffixed = [r for r in app.router.routes if ":path}/" in getattr(r, "path", "")]
+    # a name may hold "/": routes that add a suffix after {name:name} are tried first
+    suffixed = [r for r in app.router.routes if ":name}/" in getattr(r, "path", "")]
     app.router.routes[:] = suffixed + [r for r in app.router.routes if r not in suffixed]
     return app
+
+
+SLASH_IN_NAME = "\x00"  # NUL: refused in every name and every address, so free to stand in
+
+
+class _NameConvertor(Convertor[str]):
+    """A name in an address: it may hold "/" (sent as %2F). Routing sees the decoded path,
+    where "x%2Fhistory" and "x/history" look alike; the middleware leaves a placeholder
+    for each encoded slash (:func:`_keep_encoded_slashes`) and this turns it back."""
+
+    regex = ".+"
+
+    def convert(self, value: str) -> str:
+        return value.replace(SLASH_IN_NAME, "/")
+
+    def to_string(self, value: str) -> str:
+        return quote(value, safe="")
+
+
+register_url_convertor("name", _NameConvertor())
+
+
+def _keep_encoded_slashes(scope: MutableMapping[str, Any]) -> None:
+    """Route on the path as sent: a slash the client encoded stays part of a name."""
+    raw = scope.get("raw_path")
+    if not raw or b"%2f" not in bytes(raw).lower():
+        return
+    segments = bytes(raw).split(b"?")[0].decode("ascii", "replace").split("/")
+    scope["path"] = "/".join(unquote(s).replace("/", SLASH_IN_NAME) for s in segments)
 
 
 def _secure(request: Request) -> bool:
