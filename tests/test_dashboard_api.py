@@ -711,3 +711,16 @@ def test_second_review_fixes(tmp_path: Path, sqlite_url: str) -> None:
         "edges": [{"parent": a, "child": b} for a, b in ((1, 2), (2, 3), (3, 1))],
     }
     assert len(layout(cycle)["edges"]) == 3
+
+
+def test_a_monitors_table_pages_through_its_chart_window(world: dict[str, Any]) -> None:
+    client = _client(world["url"])
+    login(client, world["tokens"]["viewer"])
+    first = client.get("/monitors/fails-watch?limit=1").text
+    rows = re.findall(r"<tr><td>(2026-0\d)</td>", first)
+    assert rows == ["2026-04"]
+    assert '"batches": ["2026-01", "2026-02", "2026-03", "2026-04"]' in first  # the chart window
+    older = re.search(r'rel="next" href="\?([^"]+)"', first)
+    assert older is not None
+    second = client.get("/monitors/fails-watch?" + older.group(1).replace("&amp;", "&")).text
+    assert re.findall(r"<tr><td>(2026-0\d)</td>", second) == ["2026-03"]

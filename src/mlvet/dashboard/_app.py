@@ -1006,21 +1006,22 @@ def create_app(ledger: Ledger | str | None = None) -> FastAPI:
     def monitor_page(
         request: Request, user: PageUser, name: str, cursor: Cursor = None, limit: Limit = 50
     ) -> Response:
-        m = read(q.monitor, name)
-        batches = read(q.monitor_batches, name, cursor=cursor, limit=limit)
+        # one read: the charts' window of 200 batches, and the table's first `limit` of them
+        window = read(q.monitor_batches, name, cursor=cursor, limit=max(limit, 200))
+        batches = window.head(limit)
         columns = sorted({c for i in batches.items for c in i["drift"]})
         metric_columns = sorted(  # whatever this monitor measures: accuracy, AUC, MAE, RMSE
-            {m for i in batches.items for m in i["metrics"] if not m.startswith("observed_")},
-            key=lambda m: (m.split("_", 1)[1], m),
+            {k for i in batches.items for k in i["metrics"] if not k.startswith("observed_")},
+            key=lambda k: (k.split("_", 1)[1], k),
         )
         return render(
             request,
             "monitor.html",
-            m=m,
+            m=read(q.monitor, name),
             batches=batches,
             columns=columns,
             metric_columns=metric_columns,
-            series=read(q.monitor_series, name, cursor=cursor, limit=max(limit, 200)),
+            series=q.series_of(window),
             alerts=read(q.alerts_page, status="all", monitor_name=name, limit=20),
             section="monitors",
         )

@@ -34,6 +34,23 @@ class Page:
     total: int
     limit: int
     extra: dict[str, Any] = field(default_factory=dict)
+    cursor_of: Callable[[dict[str, Any]], str] | None = field(default=None, repr=False)
+
+    def head(self, n: int) -> Page:
+        """The first ``n`` items as a page of their own, its next cursor after the n-th:
+        one read serves a short table and a longer chart window."""
+        if n >= len(self.items):
+            return Page(self.items, self.next_cursor, self.total, n, self.extra, self.cursor_of)
+        if self.cursor_of is None:
+            raise ValueError("this page cannot make cursors; read it with paginate")
+        return Page(
+            self.items[:n],
+            self.cursor_of(self.items[n - 1]),
+            self.total,
+            n,
+            self.extra,
+            self.cursor_of,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -119,4 +136,10 @@ def paginate(
     names = [str(k.key) for k in keys]
     next_cursor = encode_cursor(tag, [rows[-1][n] for n in names]) if more and rows else None
     items = [row(r) if row else dict(r) for r in rows]
-    return Page(items, next_cursor, total, limit)
+    return Page(
+        items,
+        next_cursor,
+        total,
+        limit,
+        cursor_of=lambda item: encode_cursor(tag, [item[n] for n in names]),
+    )

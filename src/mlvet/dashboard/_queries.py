@@ -43,6 +43,7 @@ __all__ = [
     "run",
     "runs_page",
     "search",
+    "series_of",
     "trials_page",
     "vault_reads_page",
     "vaults_page",
@@ -764,7 +765,11 @@ def monitor_series(
 ) -> dict[str, Any]:
     """A window of batches, oldest first within it, as series for the charts: PSI per
     column (the prediction column among them), estimated and realized metrics with bands."""
-    page = monitor_batches(conn, name, cursor=cursor, limit=limit)
+    return series_of(monitor_batches(conn, name, cursor=cursor, limit=limit))
+
+
+def series_of(page: Page) -> dict[str, Any]:
+    """The chart series of a page of :func:`monitor_batches`."""
     items = list(reversed(page.items))
     columns = sorted({c for i in items for c in i["drift"]})
     metric_names = sorted({m for i in items for m in i["metrics"]})
