@@ -23,9 +23,6 @@ from mlvet.data._frames import Frame, as_frame, frame_columns
 from mlvet.data._profile import profile as compute_profile
 from mlvet.data._quality import schema_from_json, schema_to_json, validate
 from mlvet.exceptions import DataQualityError, InputError, NotFoundError
-
-if TYPE_CHECKING:
-    from mlvet.data._pandera import pdv
 from mlvet.ledger import (
     Ledger,
     Tx,
@@ -37,6 +34,9 @@ from mlvet.ledger import (
     write_findings,
 )
 from mlvet.ledger import _schema as s
+
+if TYPE_CHECKING:
+    from mlvet.data._pandera import pdv
 
 __all__ = [
     "DatasetVersion",

@@ -113,6 +113,15 @@ class AlertRule:
     def on_performance(self) -> bool:
         return self.metric in PERFORMANCE_METRICS
 
+    def check_watched(self, columns: Any, monitor: str | None = None) -> None:
+        """Refuse a rule on a column the monitor does not watch (``columns``)."""
+        if self.feature is not None and self.feature not in columns:
+            whose = f"monitor {monitor!r}" if monitor else "the monitor"
+            raise InputError(
+                f"The rule {self.text!r} names the column {self.feature!r}, which {whose} "
+                f"does not watch; it watches {sorted(columns)}."
+            )
+
     def holds(self, history: Any, metrics: Any = None) -> tuple[bool, dict[str, Any]]:
         """Whether the rule holds on the last ``consecutive`` batches of a history frame
         (a metric rule: of the batches that have the metric, from ``Monitor.metrics()``)."""
@@ -129,11 +138,7 @@ class AlertRule:
             return ok, {"batches": last, "values": shares}
         frame = history[history.batch_key.isin(last)]
         if self.feature is not None:
-            if self.feature not in set(history.feature):
-                raise InputError(
-                    f"The rule {self.text!r} names the column {self.feature!r}, which the monitor "
-                    f"does not watch; it watches {sorted(set(history.feature))}."
-                )
+            self.check_watched(set(history.feature))
             frame = frame[frame.feature == self.feature]
         hits = []
         for feature, part in frame.groupby("feature", sort=True):
@@ -245,11 +250,7 @@ def evaluate(
         if not hasattr(n, "notify"):
             raise InputError(f"A notifier needs a notify(alert) method; got {n!r}.")
     for rule in parsed:  # all checked before any is kept or evaluated
-        if rule.feature is not None and rule.feature not in monitor.features:
-            raise InputError(
-                f"The rule {rule.text!r} names the column {rule.feature!r}, which monitor "
-                f"{monitor.name!r} does not watch; it watches {monitor.features}."
-            )
+        rule.check_watched(monitor.features, monitor.name)
         why = monitor.cannot_measure(rule.metric)
         if why is not None:
             raise InputError(
